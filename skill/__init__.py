@@ -1,0 +1,1 @@
+"""Close Together: the shared intent-handler layer every front end invokes."""

@@ -1,0 +1,72 @@
+"""Configuration: every environment variable the service reads is read here, once."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+
+def default_db_path() -> Path:
+    """The SQLite file in the user's data directory (XDG on Linux)."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "close-together" / "close-together.sqlite3"
+
+
+def _flag(value: str | None, default: bool) -> bool:
+    if value is None or value.strip() == "":
+        return default
+    return value.strip().lower() not in {"0", "false", "no", "off"}
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything the skill and its front ends can be told; safe defaults throughout."""
+
+    db_path: Path = field(default_factory=default_db_path)
+    store: str = "sqlite"
+    skill_ids: tuple[str, ...] = ()
+    verify: bool = True
+    locale: str = "en-US"
+    talk_seconds: int = 45
+    more_talk_seconds: int = 90
+    resume_hours: float = 12.0
+    max_body_bytes: int = 64 * 1024
+    log_level: str = "INFO"
+    dynamodb_table: str = "close-together"
+    dynamodb_region: str = "us-east-1"
+    dynamodb_endpoint: str | None = None
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Config:
+        """Build a config from CLOSE_TOGETHER_* variables; keyword overrides win."""
+        env = os.environ if env is None else env
+        values: dict[str, Any] = {}
+        if env.get("CLOSE_TOGETHER_DB"):
+            values["db_path"] = Path(env["CLOSE_TOGETHER_DB"]).expanduser()
+        if env.get("CLOSE_TOGETHER_STORE"):
+            values["store"] = env["CLOSE_TOGETHER_STORE"].strip().lower()
+        ids = env.get("CLOSE_TOGETHER_SKILL_ID", "")
+        values["skill_ids"] = tuple(s.strip() for s in ids.split(",") if s.strip())
+        values["verify"] = _flag(env.get("CLOSE_TOGETHER_VERIFY"), True)
+        if env.get("CLOSE_TOGETHER_LOG_LEVEL"):
+            values["log_level"] = env["CLOSE_TOGETHER_LOG_LEVEL"].upper()
+        if env.get("CLOSE_TOGETHER_TALK_SECONDS"):
+            values["talk_seconds"] = int(env["CLOSE_TOGETHER_TALK_SECONDS"])
+        if env.get("CLOSE_TOGETHER_DYNAMODB_TABLE"):
+            values["dynamodb_table"] = env["CLOSE_TOGETHER_DYNAMODB_TABLE"]
+        region = env.get("CLOSE_TOGETHER_DYNAMODB_REGION") or env.get("AWS_REGION")
+        if region:
+            values["dynamodb_region"] = region
+        endpoint = env.get("CLOSE_TOGETHER_DYNAMODB_ENDPOINT") or env.get(
+            "AWS_ENDPOINT_URL_DYNAMODB"
+        )
+        if endpoint:
+            values["dynamodb_endpoint"] = endpoint
+        values.update(overrides)
+        return cls(**values)
+
+    def with_(self, **changes: Any) -> Config:
+        return replace(self, **changes)

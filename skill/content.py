@@ -1,0 +1,70 @@
+"""Spoken content: keys to lists of variants with {placeholders}, loaded from data files."""
+
+from __future__ import annotations
+
+import random
+import string
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+from skill.errors import ContentError
+
+CONTENT_DIR = Path(__file__).with_name("content")
+
+
+@cache
+def _load_file(locale: str) -> dict[str, tuple[str, ...]]:
+    path = CONTENT_DIR / f"{locale}.yaml"
+    with path.open(encoding="utf-8") as f:
+        raw = yaml.safe_load(f)
+    data: dict[str, tuple[str, ...]] = {}
+    for key, value in raw.items():
+        variants = [value] if isinstance(value, str) else list(value)
+        if not variants or not all(isinstance(v, str) and v.strip() for v in variants):
+            raise ContentError(f"content key {key!r} needs one or more non-empty lines")
+        data[key] = tuple(" ".join(v.split()) for v in variants)
+    return data
+
+
+def placeholders(text: str) -> set[str]:
+    """The {names} a variant expects."""
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+class Content:
+    """Picks a variant for a key and fills its placeholders."""
+
+    def __init__(self, data: dict[str, tuple[str, ...]], rng: random.Random) -> None:
+        self._data = data
+        self._rng = rng
+
+    @classmethod
+    def load(cls, locale: str = "en-US", rng: random.Random | None = None) -> Content:
+        return cls(_load_file(locale), rng or random.Random())
+
+    def keys(self) -> set[str]:
+        return set(self._data)
+
+    def variants(self, key: str) -> tuple[str, ...]:
+        try:
+            return self._data[key]
+        except KeyError:
+            raise ContentError(f"no content for key {key!r}") from None
+
+    def say(self, key: str, **values: object) -> str:
+        """One variant of `key`, placeholders filled."""
+        return self.render(self._rng.choice(self.variants(key)), **values)
+
+    def line(self, key: str, index: int, **values: object) -> str:
+        """A specific variant (used where the choice must stay stable, e.g. a question)."""
+        variants = self.variants(key)
+        return self.render(variants[index % len(variants)], **values)
+
+    @staticmethod
+    def render(text: str, **values: object) -> str:
+        try:
+            return text.format(**values)
+        except (KeyError, IndexError) as exc:
+            raise ContentError(f"missing value {exc} for {text!r}") from None

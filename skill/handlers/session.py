@@ -1,0 +1,159 @@
+"""Help, fallback, stopping, session end, forgetting the couple, and the catch-alls."""
+
+from __future__ import annotations
+
+import logging
+
+from ask_sdk_core.dispatch_components import AbstractExceptionHandler
+from ask_sdk_core.handler_input import HandlerInput
+from ask_sdk_core.utils import is_intent_name, is_request_type
+from ask_sdk_model import Response
+
+from skill import rituals
+from skill.errors import StorageError
+from skill.handlers import Handler
+from skill.ssml import Speech
+from skill.turn import Deps, Turn
+
+log = logging.getLogger("close_together")
+
+
+class HelpHandler(Handler):
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return bool(is_intent_name("AMAZON.HelpIntent")(handler_input))
+
+    def respond(self, turn: Turn) -> Response:
+        progress = rituals.current(turn)
+        if progress is not None:
+            text = turn.say("help.in_ritual", ritual_name=rituals.ritual_name(turn, progress.ritual))
+            return turn.ask(Speech().say(text), turn.say("talk.reprompt"))
+        return turn.ask(Speech().say(turn.say("help.general")), turn.say("help.reprompt"))
+
+
+class FallbackHandler(Handler):
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return bool(is_intent_name("AMAZON.FallbackIntent")(handler_input))
+
+    def respond(self, turn: Turn) -> Response:
+        if rituals.current(turn) is not None:
+            return turn.ask(Speech().say(turn.say("fallback.in_ritual")), turn.say("talk.reprompt"))
+        return turn.ask(Speech().say(turn.say("fallback.general")), turn.say("help.reprompt"))
+
+
+class StopHandler(Handler):
+    """Stop, Cancel, Pause ('I need a break') and NavigateHome all end warmly."""
+
+    INTENTS = (
+        "AMAZON.StopIntent",
+        "AMAZON.CancelIntent",
+        "AMAZON.PauseIntent",
+        "AMAZON.NavigateHomeIntent",
+    )
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return any(is_intent_name(name)(handler_input) for name in self.INTENTS)
+
+    def respond(self, turn: Turn) -> Response:
+        turn.expect(None)
+        if rituals.current(turn) is not None:
+            return turn.tell(Speech().say(turn.say("pause.in_ritual")))
+        return turn.tell(Speech().say(turn.say("goodbye")))
+
+
+class SessionEndedHandler(Handler):
+    """Alexa closed the session: nothing may be spoken; progress is already stored."""
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return bool(is_request_type("SessionEndedRequest")(handler_input))
+
+    def respond(self, turn: Turn) -> Response:
+        return turn.hi.response_builder.response
+
+
+class ForgetUsHandler(Handler):
+    """'forget everything about us': ask first, never delete on one word."""
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return bool(is_intent_name("ForgetUsIntent")(handler_input))
+
+    def respond(self, turn: Turn) -> Response:
+        turn.expect("forget")
+        return turn.ask(Speech().say(turn.say("forget.confirm")), turn.say("forget.confirm_reprompt"))
+
+
+class ForgetConfirmHandler(Handler):
+    """The yes or no that answers the forget question."""
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        attrs = handler_input.attributes_manager.session_attributes
+        return attrs.get("awaiting") == "forget" and bool(
+            is_intent_name("AMAZON.YesIntent")(handler_input)
+            or is_intent_name("AMAZON.NoIntent")(handler_input)
+        )
+
+    def respond(self, turn: Turn) -> Response:
+        turn.expect(None)
+        if is_intent_name("AMAZON.NoIntent")(turn.hi):
+            return turn.tell(Speech().say(turn.say("forget.kept")))
+        try:
+            forget(turn)
+        except StorageError:
+            log.warning("forget failed: storage unavailable")
+            return turn.tell(Speech().say(turn.say("forget.failed")))
+        return turn.tell(Speech().say(turn.say("forget.done")))
+
+
+def forget(turn: Turn) -> None:
+    """Delete every stored record of this couple, and nothing is saved after it."""
+    turn.hi.attributes_manager.delete_persistent_attributes()
+    turn.hi.attributes_manager.request_attributes.pop("couple", None)
+    turn.hi.attributes_manager.request_attributes["couple_changed"] = False
+
+
+class SkillDisabledHandler(Handler):
+    """Disabling the skill deletes the couple's data (no speech on events)."""
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return bool(is_request_type("AlexaSkillEvent.SkillDisabled")(handler_input))
+
+    def respond(self, turn: Turn) -> Response:
+        forget(turn)
+        return turn.hi.response_builder.response
+
+
+class UnknownRequestHandler(Handler):
+    """Last in line: any other request or intent still gets a helpful, valid answer."""
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return True
+
+    def respond(self, turn: Turn) -> Response:
+        request = turn.hi.request_envelope.request
+        if getattr(request, "object_type", "") != "IntentRequest" and not is_request_type(
+            "LaunchRequest"
+        )(turn.hi):
+            # Events and other non-dialogue requests take no speech.
+            return turn.hi.response_builder.response
+        return turn.ask(Speech().say(turn.say("fallback.general")), turn.say("help.reprompt"))
+
+
+class CatchAllExceptionHandler(AbstractExceptionHandler):  # type: ignore[misc]
+    """One place for anything unexpected: log its type, speak kindly, keep going."""
+
+    def __init__(self, deps: Deps) -> None:
+        self.deps = deps
+
+    def can_handle(self, handler_input: HandlerInput, exception: Exception) -> bool:
+        return True
+
+    def handle(self, handler_input: HandlerInput, exception: Exception) -> Response:
+        # The type and where it happened, never the message: it may quote what was said.
+        tb = exception.__traceback__
+        while tb is not None and tb.tb_next is not None:
+            tb = tb.tb_next
+        where = f"{tb.tb_frame.f_code.co_filename}:{tb.tb_lineno}" if tb else "?"
+        log.error("handler error: %s at %s", type(exception).__name__, where)
+        turn = Turn(handler_input, self.deps)
+        if is_request_type("SessionEndedRequest")(handler_input):
+            return handler_input.response_builder.response
+        return turn.ask(Speech().say(turn.say("error.general")), turn.say("error.reprompt"))

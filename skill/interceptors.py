@@ -1,0 +1,87 @@
+"""Request and response interceptors: privacy-safe logging, saving, and repeat memory."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from ask_sdk_core.dispatch_components import (
+    AbstractRequestInterceptor,
+    AbstractResponseInterceptor,
+)
+from ask_sdk_core.handler_input import HandlerInput
+from ask_sdk_model import Response
+from ask_sdk_model.ui import SsmlOutputSpeech
+
+from skill.errors import StorageError
+from skill.ssml import Speech
+from skill.turn import COUPLE, DIRTY, LOAD_FAILED, Deps
+
+log = logging.getLogger("close_together")
+STARTED = "started_at_perf"
+OUTCOME = "storage_outcome"
+
+
+def request_kind(handler_input: HandlerInput) -> tuple[str, str]:
+    """Request type and intent name: the only things about a request we ever log."""
+    request = handler_input.request_envelope.request
+    kind = getattr(request, "object_type", None) or type(request).__name__
+    intent = getattr(getattr(request, "intent", None), "name", None) or "-"
+    return str(kind), str(intent)
+
+
+class TimingInterceptor(AbstractRequestInterceptor):  # type: ignore[misc]
+    def process(self, handler_input: HandlerInput) -> None:
+        handler_input.attributes_manager.request_attributes[STARTED] = time.perf_counter()
+
+
+class SaveCoupleInterceptor(AbstractResponseInterceptor):  # type: ignore[misc]
+    """Save the couple's record once, after the handler; say so honestly if it fails."""
+
+    def __init__(self, deps: Deps) -> None:
+        self.deps = deps
+
+    def process(self, handler_input: HandlerInput, response: Response) -> None:
+        attrs = handler_input.attributes_manager.request_attributes
+        note = None
+        if attrs.get(LOAD_FAILED):
+            # Never overwrite a record we could not read with an empty one.
+            attrs[OUTCOME] = "load_failed"
+            note = "storage.not_loaded"
+        elif attrs.get(DIRTY) and COUPLE in attrs:
+            handler_input.attributes_manager.persistent_attributes = attrs[COUPLE].to_attributes()
+            try:
+                handler_input.attributes_manager.save_persistent_attributes()
+                attrs[OUTCOME] = "saved"
+            except StorageError:
+                attrs[OUTCOME] = "save_failed"
+                note = "storage.not_saved"
+        if note and response is not None and isinstance(response.output_speech, SsmlOutputSpeech):
+            text = Speech().say(self.deps.content.say(note)).ssml[len("<speak>"):]
+            response.output_speech.ssml = response.output_speech.ssml[: -len("</speak>")] + " " + text
+
+
+class RememberSpeechInterceptor(AbstractResponseInterceptor):  # type: ignore[misc]
+    """Keep the last thing said in the session so 'repeat' can say it again."""
+
+    def process(self, handler_input: HandlerInput, response: Response) -> None:
+        if response is None or response.should_end_session is not False:
+            return
+        speech = response.output_speech
+        if isinstance(speech, SsmlOutputSpeech):
+            handler_input.attributes_manager.session_attributes["last_ssml"] = speech.ssml
+
+
+class LogInterceptor(AbstractResponseInterceptor):  # type: ignore[misc]
+    """One line per request: type, intent, outcome, milliseconds. Nothing anyone said."""
+
+    def process(self, handler_input: HandlerInput, response: Response) -> None:
+        attrs = handler_input.attributes_manager.request_attributes
+        started = attrs.get(STARTED)
+        ms = (time.perf_counter() - started) * 1000 if started else -1.0
+        kind, intent = request_kind(handler_input)
+        ended = "-" if response is None else ("end" if response.should_end_session else "open")
+        log.info(
+            "request type=%s intent=%s session=%s storage=%s ms=%.1f",
+            kind, intent, ended, attrs.get(OUTCOME, "-"), ms,
+        )

@@ -1,0 +1,56 @@
+"""The one ordered list of handlers and interceptors: first match wins, catch-all last."""
+
+from __future__ import annotations
+
+from ask_sdk_core.dispatch_components import (
+    AbstractRequestHandler,
+    AbstractRequestInterceptor,
+    AbstractResponseInterceptor,
+)
+
+from skill import interceptors
+from skill.handlers import launch, rituals, session, timers
+from skill.turn import Deps
+
+
+def request_handlers(deps: Deps) -> list[AbstractRequestHandler]:
+    return [
+        launch.LaunchHandler(deps),
+        session.SkillDisabledHandler(deps),
+        session.SessionEndedHandler(deps),
+        # The answer to "forget everything?" must win over the ordinary yes/no.
+        session.ForgetConfirmHandler(deps),
+        session.ForgetUsHandler(deps),
+        timers.HugTimerHandler(deps),
+        timers.KissHandler(deps),
+        rituals.StartRitualHandler(deps),
+        rituals.ContinueHandler(deps),
+        rituals.PainLevelHandler(deps),
+        rituals.NextHandler(deps),
+        rituals.MoreTimeHandler(deps),
+        rituals.RepeatHandler(deps),
+        rituals.StartOverHandler(deps),
+        rituals.YesHandler(deps),
+        rituals.NoHandler(deps),
+        session.HelpHandler(deps),
+        session.StopHandler(deps),
+        session.FallbackHandler(deps),
+        session.UnknownRequestHandler(deps),  # must stay last
+    ]
+
+
+def request_interceptors(deps: Deps) -> list[AbstractRequestInterceptor]:
+    return [interceptors.TimingInterceptor()]
+
+
+def response_interceptors(deps: Deps) -> list[AbstractResponseInterceptor]:
+    # Save first (it may add a spoken note), then remember speech, then log.
+    return [
+        interceptors.SaveCoupleInterceptor(deps),
+        interceptors.RememberSpeechInterceptor(),
+        interceptors.LogInterceptor(),
+    ]
+
+
+def exception_handler(deps: Deps) -> session.CatchAllExceptionHandler:
+    return session.CatchAllExceptionHandler(deps)

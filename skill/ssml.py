@@ -1,0 +1,109 @@
+"""Building and checking SSML: escaped text, exact chained pauses, sound-library chimes."""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from xml.sax.saxutils import escape
+
+MAX_BREAK_MS = 10_000
+MAX_RESPONSE_AUDIO_MS = 240_000
+CHIME = "soundbank://soundlibrary/musical/amzn_sfx_bell_short_chime_01"
+# Upper bounds for the sounds we use, so responses can be checked against Alexa's limit.
+SOUND_MS = {CHIME: 2_000}
+
+
+def split_pause(ms: int) -> list[int]:
+    """Split a pause into <break>-sized pieces (at most 10 s each) that add up exactly."""
+    if ms < 0:
+        raise ValueError("a pause cannot be negative")
+    pieces = [MAX_BREAK_MS] * (ms // MAX_BREAK_MS)
+    if ms % MAX_BREAK_MS:
+        pieces.append(ms % MAX_BREAK_MS)
+    return pieces
+
+
+def _break_tag(ms: int) -> str:
+    if ms % 1000 == 0:
+        return f'<break time="{ms // 1000}s"/>'
+    return f'<break time="{ms}ms"/>'
+
+
+@dataclass
+class Speech:
+    """An SSML response assembled piece by piece."""
+
+    parts: list[str] = field(default_factory=list)
+
+    def say(self, *texts: str) -> Speech:
+        for text in texts:
+            if text:
+                self.parts.append(escape(text))
+        return self
+
+    def pause(self, ms: int) -> Speech:
+        self.parts.extend(_break_tag(p) for p in split_pause(ms))
+        return self
+
+    def sound(self, src: str) -> Speech:
+        self.parts.append(f'<audio src="{escape(src, {chr(34): "&quot;"})}"/>')
+        return self
+
+    def extend(self, other: Speech) -> Speech:
+        self.parts.extend(other.parts)
+        return self
+
+    @property
+    def ssml(self) -> str:
+        return "<speak>" + " ".join(self.parts) + "</speak>"
+
+
+_TIME = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s)\s*$")
+
+
+def break_ms(value: str) -> float:
+    """Milliseconds of a <break time=...> value."""
+    m = _TIME.match(value)
+    if not m:
+        raise ValueError(f"bad break time {value!r}")
+    number = float(m.group(1))
+    return number if m.group(2) == "ms" else number * 1000
+
+
+@dataclass(frozen=True)
+class Measured:
+    breaks_ms: list[float]
+    sounds: list[str]
+    text: str
+
+    @property
+    def total_break_ms(self) -> float:
+        return sum(self.breaks_ms)
+
+    @property
+    def audio_ms(self) -> float:
+        return self.total_break_ms + sum(SOUND_MS.get(s, MAX_RESPONSE_AUDIO_MS) for s in self.sounds)
+
+
+def measure(ssml: str) -> Measured:
+    """Parse SSML (raises ET.ParseError if not well-formed) and total its pauses and sounds."""
+    root = ET.fromstring(ssml)
+    if root.tag != "speak":
+        raise ValueError("SSML must be wrapped in <speak>")
+    breaks = [break_ms(el.get("time", "0ms")) for el in root.iter("break")]
+    sounds = [el.get("src", "") for el in root.iter("audio")]
+    text = " ".join(" ".join(root.itertext()).split())
+    return Measured(breaks, sounds, text)
+
+
+def problems(ssml: str) -> list[str]:
+    """What would make Alexa reject or clip this SSML (empty when fine)."""
+    try:
+        m = measure(ssml)
+    except (ET.ParseError, ValueError) as exc:
+        return [f"not valid SSML: {exc}"]
+    found = [f"break of {b:.0f} ms exceeds 10 s" for b in m.breaks_ms if b > MAX_BREAK_MS]
+    if m.audio_ms > MAX_RESPONSE_AUDIO_MS:
+        found.append(f"breaks plus audio {m.audio_ms / 1000:.1f} s exceed 240 s")
+    return found
