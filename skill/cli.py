@@ -23,9 +23,12 @@ def _serve(args: argparse.Namespace) -> int:
     import waitress
 
     store = config.db_path if config.store == "sqlite" else config.store
-    print(f"Close Together listening on http://{args.host}:{args.port}/ (store: {store})",
-          flush=True)
-    waitress.serve(app, host=args.host, port=args.port, threads=args.threads, ident="close-together")
+    print(
+        f"Close Together listening on http://{args.host}:{args.port}/ (store: {store})", flush=True
+    )
+    waitress.serve(
+        app, host=args.host, port=args.port, threads=args.threads, ident="close-together"
+    )
     return 0
 
 
@@ -36,8 +39,11 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=5000)
     serve.add_argument("--threads", type=int, default=4)
-    serve.add_argument("--no-verify", action="store_true",
-                       help="skip Alexa request verification (local testing only)")
+    serve.add_argument(
+        "--no-verify",
+        action="store_true",
+        help="skip Alexa request verification (local testing only)",
+    )
     serve.set_defaults(func=_serve)
     args = parser.parse_args(argv)
     return int(args.func(args))

@@ -57,8 +57,10 @@ class SaveCoupleInterceptor(AbstractResponseInterceptor):  # type: ignore[misc]
                 attrs[OUTCOME] = "save_failed"
                 note = "storage.not_saved"
         if note and response is not None and isinstance(response.output_speech, SsmlOutputSpeech):
-            text = Speech().say(self.deps.content.say(note)).ssml[len("<speak>"):]
-            response.output_speech.ssml = response.output_speech.ssml[: -len("</speak>")] + " " + text
+            text = Speech().say(self.deps.content.say(note)).ssml[len("<speak>") :]
+            response.output_speech.ssml = (
+                response.output_speech.ssml[: -len("</speak>")] + " " + text
+            )
 
 
 class RememberSpeechInterceptor(AbstractResponseInterceptor):  # type: ignore[misc]
@@ -83,5 +85,9 @@ class LogInterceptor(AbstractResponseInterceptor):  # type: ignore[misc]
         ended = "-" if response is None else ("end" if response.should_end_session else "open")
         log.info(
             "request type=%s intent=%s session=%s storage=%s ms=%.1f",
-            kind, intent, ended, attrs.get(OUTCOME, "-"), ms,
+            kind,
+            intent,
+            ended,
+            attrs.get(OUTCOME, "-"),
+            ms,
         )

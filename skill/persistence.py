@@ -8,6 +8,7 @@ at once never lose each other's entries.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
@@ -50,7 +51,7 @@ def merge_append_only(stored: list[Any], new: list[Any], limit: int) -> list[Any
     for entry in list(stored) + list(new):
         if isinstance(entry, dict) and "id" in entry:
             seen.setdefault(str(entry["id"]), entry)
-    ordered = sorted(seen.values(), key=lambda e: (float(e.get("at") or 0), str(e["id"])))
+    ordered = sorted(seen.values(), key=lambda e: float(e.get("at") or 0))  # stable
     return ordered[-limit:]
 
 
@@ -117,10 +118,8 @@ class SQLiteAdapter(AbstractPersistenceAdapter):  # type: ignore[misc]
         conn = getattr(self._local, "conn", None)
         self._local.conn = None
         if conn is not None:
-            try:
+            with contextlib.suppress(sqlite3.Error):
                 conn.close()
-            except sqlite3.Error:
-                pass
 
     def close(self) -> None:
         self._drop_connection()
@@ -130,7 +129,9 @@ class SQLiteAdapter(AbstractPersistenceAdapter):  # type: ignore[misc]
         key = user_id_of(request_envelope)
         return self.load(key)
 
-    def save_attributes(self, request_envelope: RequestEnvelope, attributes: dict[str, Any]) -> None:
+    def save_attributes(
+        self, request_envelope: RequestEnvelope, attributes: dict[str, Any]
+    ) -> None:
         self.save(user_id_of(request_envelope), attributes)
 
     def delete_attributes(self, request_envelope: RequestEnvelope) -> None:
@@ -161,7 +162,9 @@ class SQLiteAdapter(AbstractPersistenceAdapter):  # type: ignore[misc]
                 for name in self.append_only_keys:
                     if name in payload_in or name in stored:
                         payload_in[name] = merge_append_only(
-                            stored.get(name) or [], payload_in.get(name) or [], self.append_only_limit
+                            stored.get(name) or [],
+                            payload_in.get(name) or [],
+                            self.append_only_limit,
                         )
                 conn.execute(
                     "INSERT INTO couples (id, data, updated_at) VALUES (?, ?, ?) "

@@ -6,13 +6,19 @@ from dataclasses import dataclass
 
 from ask_sdk_model import Response
 
-from skill.ssml import CHIME, Speech
 from skill.spoken import duration_words
+from skill.ssml import CHIME, Speech
 from skill.state import CHECKIN, HIGHS_LOWS, Progress
 from skill.turn import Turn
 
 PAIN, QUESTION, IDEA, APPRECIATION, OFFER_HUG, HIGH, LOW = (
-    "pain", "question", "idea", "appreciation", "offer_hug", "high", "low",
+    "pain",
+    "question",
+    "idea",
+    "appreciation",
+    "offer_hug",
+    "high",
+    "low",
 )
 
 
@@ -86,8 +92,9 @@ def partner_label(turn: Turn, flow: tuple[Step, ...], index: int) -> str:
     partner = step.partner or 0
     names = turn.couple.names
     if partner < len(names):
-        return turn.say("partner.first_named" if partner == 0 else "partner.second_named",
-                        name=names[partner])
+        return turn.say(
+            "partner.first_named" if partner == 0 else "partner.second_named", name=names[partner]
+        )
     spoke_before = any(s.partner == partner for s in flow[:index])
     which = "first" if partner == 0 else "second"
     return turn.say(f"partner.{which}_{'again' if spoke_before else 'default'}")
@@ -95,8 +102,12 @@ def partner_label(turn: Turn, flow: tuple[Step, ...], index: int) -> str:
 
 # -- progress -------------------------------------------------------------------
 def fresh_progress(turn: Turn, ritual: str) -> Progress:
-    progress = Progress(ritual=ritual, started_at=turn.now, updated_at=turn.now,
-                        talk_seconds=turn.deps.config.talk_seconds)
+    progress = Progress(
+        ritual=ritual,
+        started_at=turn.now,
+        updated_at=turn.now,
+        talk_seconds=turn.deps.config.talk_seconds,
+    )
     turn.couple.progress = progress
     turn.changed()
     return progress
@@ -133,7 +144,7 @@ def pick_question(turn: Turn) -> int:
     recent = turn.couple.recent_questions
     choices = [i for i in range(len(questions)) if i not in recent] or list(range(len(questions)))
     chosen = turn.deps.rng.choice(choices)
-    turn.couple.recent_questions = (recent + [chosen])[-(len(questions) // 2):]
+    turn.couple.recent_questions = (recent + [chosen])[-(len(questions) // 2) :]
     turn.changed()
     return chosen
 
@@ -149,13 +160,18 @@ def step_speech(turn: Turn, progress: Progress, speech: Speech | None = None) ->
         if progress.question is None:
             progress.question = pick_question(turn)
             turn.changed()
-        speech.say(turn.say("checkin.question_intro"),
-                   turn.content.line("checkin.questions", progress.question),
-                   turn.say("listen.reminder"))
+        speech.say(
+            turn.say("checkin.question_intro"),
+            turn.content.line("checkin.questions", progress.question),
+            turn.say("listen.reminder"),
+        )
     elif step.kind == IDEA:
         bucket = idea_bucket(progress.highest_pain)
-        speech.say(turn.say("checkin.idea_intro"), turn.say(f"idea.{bucket}"),
-                   turn.say("checkin.idea_after"))
+        speech.say(
+            turn.say("checkin.idea_intro"),
+            turn.say(f"idea.{bucket}"),
+            turn.say("checkin.idea_after"),
+        )
         return turn.ask(speech, turn.say("checkin.idea_reprompt"))
     elif key:
         speech.say(turn.say(key, partner=label))

@@ -83,7 +83,9 @@ class Measured:
 
     @property
     def audio_ms(self) -> float:
-        return self.total_break_ms + sum(SOUND_MS.get(s, MAX_RESPONSE_AUDIO_MS) for s in self.sounds)
+        return self.total_break_ms + sum(
+            SOUND_MS.get(s, MAX_RESPONSE_AUDIO_MS) for s in self.sounds
+        )
 
 
 def measure(ssml: str) -> Measured:

@@ -105,7 +105,11 @@ class Couple:
         if not isinstance(attrs, dict):
             return cls()
         names = [n for n in attrs.get("names") or [] if isinstance(n, str) and n.strip()]
-        recent = [q for q in (_int_or_none(x) for x in attrs.get("recent_questions") or []) if q is not None]
+        recent = [
+            q
+            for q in (_int_or_none(x) for x in attrs.get("recent_questions") or [])
+            if q is not None
+        ]
         log = [
             {
                 "id": str(e["id"]),

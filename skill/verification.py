@@ -203,7 +203,7 @@ def fetch_url(
                 break
             chunks.append(chunk)
             total += len(chunk)
-            if False:
+            if total > max_bytes:
                 raise ValueError(f"response larger than {max_bytes} bytes")
     return b"".join(chunks)
 

@@ -55,8 +55,11 @@ def envelope(
             "name": intent,
             "confirmationStatus": "NONE",
             "slots": {
-                name: {"name": name, "confirmationStatus": "NONE",
-                       **({"value": value} if value is not None else {})}
+                name: {
+                    "name": name,
+                    "confirmationStatus": "NONE",
+                    **({"value": value} if value is not None else {}),
+                }
                 for name, value in (slots or {}).items()
             },
         }
@@ -116,8 +119,16 @@ class Conversation:
         if new:
             self.session_id = f"amzn1.echo-api.session.{uuid.uuid4()}"
             self.attributes = {}
-        env = envelope(kind, intent, slots, user=self.user, session_id=self.session_id, new=new,
-                       attributes=self.attributes, now=self.clock())
+        env = envelope(
+            kind,
+            intent,
+            slots,
+            user=self.user,
+            session_id=self.session_id,
+            new=new,
+            attributes=self.attributes,
+            now=self.clock(),
+        )
         resp = self.client.post("/", json=env)
         assert resp.status_code == 200, resp.get_data(as_text=True)
         body = resp.get_json()

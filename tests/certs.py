@@ -1,4 +1,4 @@
-"""Test PKI for Alexa request-signature tests: a fake Alexa signing chain built with ``cryptography``.
+"""Test PKI for Alexa request-signature tests: a fake Alexa signing chain (``cryptography``).
 
 Reusable from any test module (verification unit tests, Flask endpoint tests) and from
 ``bench/``.  Nothing here touches the network or the filesystem.
@@ -157,7 +157,9 @@ def make_leaf(
             critical=True,
         )
         .add_extension(
-            x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH]),
+            x509.ExtendedKeyUsage(
+                [ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH]
+            ),
             critical=False,
         )
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)

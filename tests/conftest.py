@@ -54,7 +54,9 @@ def store(db_path: Path, clock: Clock) -> Iterator[SQLiteAdapter]:
 
 @pytest.fixture
 def make_app(config: Config, store: SQLiteAdapter, clock: Clock):  # type: ignore[no-untyped-def]
-    def make(cfg: Config | None = None, adapter: SQLiteAdapter | None = None, seed: int = 7) -> Flask:
+    def make(
+        cfg: Config | None = None, adapter: SQLiteAdapter | None = None, seed: int = 7
+    ) -> Flask:
         cfg = cfg or config
         skill = build_skill(cfg, store=adapter or store, clock=clock, rng=random.Random(seed))
         app = create_app(cfg, skill=skill)

@@ -1,4 +1,4 @@
-"""Tests for skill.verification: Alexa request signature / certificate / timestamp / app-id checks."""
+"""Tests for skill.verification: request signature, certificate chain, timestamp, app id."""
 
 from __future__ import annotations
 
@@ -12,38 +12,21 @@ import pytest
 
 from skill import verification
 from skill.verification import RequestVerifier, VerificationError, fetch_url
-
-try:  # tests/ is on sys.path when it is not a package (pytest's default "prepend" import mode)
-    from certs import (
-        CERT_URL,
-        NOW,
-        NOW_TS,
-        OTHER_SKILL_ID,
-        SKILL_ID,
-        Clock,
-        TestPKI,
-        encode,
-        envelope,
-        iso,
-        rsa_key,
-        sign,
-    )
-except ImportError:  # pragma: no cover - if tests/ becomes a package
-    from tests.certs import (
-        CERT_URL,
-        NOW,
-        NOW_TS,
-        OTHER_SKILL_ID,
-        SKILL_ID,
-        Clock,
-        TestPKI,
-        encode,
-        envelope,
-        iso,
-        rsa_key,
-        sign,
-    )
-
+from tests.certs import (
+    CERT_URL,
+    NOW,
+    NOW_TS,
+    OTHER_SKILL_ID,
+    SKILL_ID,
+    Clock,
+    TestPKI,
+    encode,
+    envelope,
+    iso,
+    pem,
+    rsa_key,
+    sign,
+)
 
 # --------------------------------------------------------------------------- fixtures
 
@@ -102,9 +85,11 @@ def test_header_names_are_case_insensitive(verifier, pki):
 
 
 def test_body_bytes_are_verified_exactly_as_received(verifier, pki):
-    body = b'{ "version" : "1.0",\n "request": {"type": "LaunchRequest", "timestamp": "%s"},' % (
-        iso(NOW_TS).encode()
-    ) + b' "context": {"System": {"application": {"applicationId": "%s"}}}}' % SKILL_ID.encode()
+    raw = (
+        '{ "version" : "1.0",\n "request": {"type": "LaunchRequest", "timestamp": "%s"},'
+        ' "context": {"System": {"application": {"applicationId": "%s"}}}}'
+    )
+    body = (raw % (iso(NOW_TS), SKILL_ID)).encode()
     assert verifier.verify(pki.headers_for(body), body)["version"] == "1.0"
 
 
@@ -357,9 +342,9 @@ def test_bad_certificate_rejected(pki, clock, calls, variant, reason):
 
 
 def test_chain_without_intermediate_rejected(pki, clock):
+    leaf_only = pem(pki.leaf)
     v = RequestVerifier(
-        [SKILL_ID], clock=clock, fetch=lambda url: TestPKI().chain_pem.split(b"-----END")[0]
-        + b"-----END CERTIFICATE-----\n", trust_roots=pki.root_pem
+        [SKILL_ID], clock=clock, fetch=lambda url: leaf_only, trust_roots=pki.root_pem
     )
     headers, body = pki.signed_request()
     reject(v, headers, body, "not trusted")
@@ -367,7 +352,9 @@ def test_chain_without_intermediate_rejected(pki, clock):
 
 @pytest.mark.parametrize("payload", [b"garbage", b"-----BEGIN CERTIFICATE-----\nAAAA\n"])
 def test_unparseable_chain_rejected(pki, clock, payload):
-    v = RequestVerifier([SKILL_ID], clock=clock, fetch=lambda url: payload, trust_roots=pki.root_pem)
+    v = RequestVerifier(
+        [SKILL_ID], clock=clock, fetch=lambda url: payload, trust_roots=pki.root_pem
+    )
     headers, body = pki.signed_request()
     reject(v, headers, body, "could not parse certificate chain")
 
@@ -483,10 +470,10 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     chain = b""
     release: threading.Event
 
-    def log_message(self, format, *args):  # noqa: A002 - silence the test server
+    def log_message(self, format, *args):  # silence the test server
         pass
 
-    def do_GET(self):  # noqa: N802 - http.server API
+    def do_GET(self):  # http.server API
         if self.path == "/echo.api/chain.pem":
             self._send(200, self.chain, length=True)
         elif self.path == "/big-declared":

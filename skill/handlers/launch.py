@@ -26,6 +26,9 @@ class LaunchHandler(Handler):
         progress = rituals.current(turn)
         if progress is not None:
             turn.expect("resume")
-            speech.say(turn.say("launch.resume_offer",
-                                ritual_name=rituals.ritual_name(turn, progress.ritual)))
+            speech.say(
+                turn.say(
+                    "launch.resume_offer", ritual_name=rituals.ritual_name(turn, progress.ritual)
+                )
+            )
         return turn.ask(speech, turn.say("launch.reprompt"))

@@ -45,8 +45,11 @@ class ContinueHandler(Handler):
         turn.expect(None)
         progress = rituals.current(turn)
         if progress is not None:
-            speech = Speech().say(turn.say(
-                "continue.welcome_back", ritual_name=rituals.ritual_name(turn, progress.ritual)))
+            speech = Speech().say(
+                turn.say(
+                    "continue.welcome_back", ritual_name=rituals.ritual_name(turn, progress.ritual)
+                )
+            )
             progress.updated_at = turn.now
             turn.changed()
             return rituals.step_speech(turn, progress, speech)
@@ -54,8 +57,9 @@ class ContinueHandler(Handler):
         if old is not None:
             turn.couple.progress = None
             turn.changed()
-            speech = Speech().say(turn.say(
-                "continue.expired", ritual_name=rituals.ritual_name(turn, old.ritual)))
+            speech = Speech().say(
+                turn.say("continue.expired", ritual_name=rituals.ritual_name(turn, old.ritual))
+            )
             return rituals.start(turn, old.ritual, speech)
         return _menu(turn, Speech().say(turn.say("continue.nothing")))
 
@@ -97,20 +101,27 @@ class PainLevelHandler(Handler):
                 if progress.reasks == 0:
                     progress.reasks = 1
                     turn.changed()
-                    return turn.ask(Speech().say(turn.say("checkin.pain_reask")),
-                                    turn.say("checkin.pain_reprompt"))
-                return rituals.advance(turn, progress,
-                                       Speech().say(turn.say("checkin.pain_give_up")))
+                    return turn.ask(
+                        Speech().say(turn.say("checkin.pain_reask")),
+                        turn.say("checkin.pain_reprompt"),
+                    )
+                return rituals.advance(
+                    turn, progress, Speech().say(turn.say("checkin.pain_give_up"))
+                )
             partner = rituals.step_of(progress).partner or 0
             progress.pain[partner] = level
-            return rituals.advance(turn, progress,
-                                   Speech().say(turn.say("checkin.pain_thanks", level=number_words(level))))
+            return rituals.advance(
+                turn,
+                progress,
+                Speech().say(turn.say("checkin.pain_thanks", level=number_words(level))),
+            )
         if level is None:
             return turn.ask(Speech().say(turn.say("pain.invalid")), turn.say("pain.reprompt"))
         idea = turn.say(f"idea.{rituals.idea_bucket(level)}")
         words = number_words(level)
-        speech = Speech().say(turn.say("pain.idea", level=words, idea=idea),
-                              turn.say("pain.script", level=words))
+        speech = Speech().say(
+            turn.say("pain.idea", level=words, idea=idea), turn.say("pain.script", level=words)
+        )
         if progress is not None:
             return turn.ask(speech.say(turn.say("pain.in_ritual")), turn.say("talk.reprompt"))
         return _menu(turn, speech)
@@ -157,7 +168,7 @@ class RepeatHandler(Handler):
             return rituals.step_speech(turn, progress)
         last = turn.session.get("last_ssml")
         if isinstance(last, str) and last.startswith("<speak>"):
-            speech = Speech(parts=[last[len("<speak>"):-len("</speak>")]])
+            speech = Speech(parts=[last[len("<speak>") : -len("</speak>")]])
             return turn.ask(speech, turn.say("launch.reprompt"))
         return _menu(turn, Speech())
 
@@ -172,8 +183,9 @@ class StartOverHandler(Handler):
         progress = rituals.current(turn)
         if progress is None:
             return _menu(turn, Speech())
-        speech = Speech().say(turn.say(
-            "start_over", ritual_name=rituals.ritual_name(turn, progress.ritual)))
+        speech = Speech().say(
+            turn.say("start_over", ritual_name=rituals.ritual_name(turn, progress.ritual))
+        )
         return rituals.start(turn, progress.ritual, speech)
 
 
@@ -188,8 +200,11 @@ class YesHandler(Handler):
         if progress is not None and rituals.step_of(progress).kind == rituals.OFFER_HUG:
             return rituals.finish(turn, progress, Speech(), hug_seconds=rituals.HUG_SECONDS)
         if awaiting == "resume" and progress is not None:
-            speech = Speech().say(turn.say(
-                "continue.welcome_back", ritual_name=rituals.ritual_name(turn, progress.ritual)))
+            speech = Speech().say(
+                turn.say(
+                    "continue.welcome_back", ritual_name=rituals.ritual_name(turn, progress.ritual)
+                )
+            )
             return rituals.step_speech(turn, progress, speech)
         if progress is not None:
             return rituals.step_speech(turn, progress)

@@ -25,7 +25,9 @@ class HelpHandler(Handler):
     def respond(self, turn: Turn) -> Response:
         progress = rituals.current(turn)
         if progress is not None:
-            text = turn.say("help.in_ritual", ritual_name=rituals.ritual_name(turn, progress.ritual))
+            text = turn.say(
+                "help.in_ritual", ritual_name=rituals.ritual_name(turn, progress.ritual)
+            )
             return turn.ask(Speech().say(text), turn.say("talk.reprompt"))
         return turn.ask(Speech().say(turn.say("help.general")), turn.say("help.reprompt"))
 
@@ -78,7 +80,9 @@ class ForgetUsHandler(Handler):
 
     def respond(self, turn: Turn) -> Response:
         turn.expect("forget")
-        return turn.ask(Speech().say(turn.say("forget.confirm")), turn.say("forget.confirm_reprompt"))
+        return turn.ask(
+            Speech().say(turn.say("forget.confirm")), turn.say("forget.confirm_reprompt")
+        )
 
 
 class ForgetConfirmHandler(Handler):

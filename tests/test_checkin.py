@@ -1,0 +1,203 @@
+"""The evening check-in, turn by turn, including resume, pain answers and talk time."""
+
+from __future__ import annotations
+
+import pytest
+
+from skill.content import Content
+from skill.ssml import CHIME
+from tests.alexa import Conversation
+
+HOURS = 3600
+
+
+def walk_to_question(talk: Conversation, first: str | None = "3", second: str | None = "2") -> None:
+    talk.say("EveningCheckInIntent")
+    for level in (first, second):
+        if level is None:
+            talk.say("SkipIntent")
+        else:
+            talk.say("PainLevelIntent", level=level)
+
+
+def test_whole_checkin_turn_by_turn(talk: Conversation, store) -> None:  # type: ignore[no-untyped-def]
+    opening = talk.say("EveningCheckInIntent")
+    assert "check-in" in opening.text and "zero to ten" in opening.text
+    assert opening.measured.total_break_ms == 0
+
+    second = talk.say("PainLevelIntent", level="3")
+    assert "three" in second.text and "other one of you" in second.text
+
+    question = talk.say("PainLevelIntent", level="8")
+    assert "eight" in question.text
+    assert "listen" in question.text and (
+        "ideas" in question.text or "suggestions" in question.text
+    )
+    assert question.measured.total_break_ms == 45_000
+    assert "say next" in question.text
+
+    idea = talk.say("AMAZON.NextIntent")
+    assert idea.measured.total_break_ms == 0
+    # Highest level 8: words, music or reading, not touch.
+    assert any(w in idea.text for w in ("words", "song", "read aloud", "grateful"))
+
+    first_thanks = talk.say("AMAZON.NextIntent")
+    assert "appreciat" in first_thanks.text or "grateful" in first_thanks.text
+    assert first_thanks.measured.total_break_ms == 45_000
+    second_thanks = talk.say("AMAZON.NextIntent")
+    assert second_thanks.measured.total_break_ms == 45_000
+
+    offer = talk.say("AMAZON.NextIntent")
+    assert "twenty second hug" in offer.text and not offer.ended
+
+    hug = talk.say("AMAZON.YesIntent")
+    assert hug.measured.total_break_ms == 20_000
+    assert hug.measured.sounds == [CHIME]
+    assert hug.ended
+
+    saved = store.load(talk.user)
+    assert "progress" not in saved, "a finished ritual leaves nothing to resume"
+    assert [e["kind"] for e in saved["practice_log"]] == ["checkin", "hug"]
+
+
+def test_declining_the_hug_closes_warmly(talk: Conversation, store) -> None:  # type: ignore[no-untyped-def]
+    walk_to_question(talk)
+    for _ in range(3):
+        talk.say("AMAZON.NextIntent")
+    assert "hug" in talk.say("AMAZON.NextIntent").text
+    done = talk.say("AMAZON.NoIntent")
+    assert done.ended and done.measured.total_break_ms == 0
+    assert "thank" in done.text.lower() or "matters" in done.text
+    assert [e["kind"] for e in store.load(talk.user)["practice_log"]] == ["checkin"]
+
+
+@pytest.mark.parametrize(
+    ("levels", "words"),
+    [
+        (("1", "2"), ("cuddle", "hug", "foot", "spoon")),
+        (("5", "2"), ("hand massage", "hair", "hold hands")),
+        (("2", "9"), ("words", "song", "read aloud", "grateful")),
+        ((None, None), ("kind to your bodies",)),
+    ],
+)
+def test_idea_fits_the_highest_level(talk: Conversation, levels, words) -> None:  # type: ignore[no-untyped-def]
+    walk_to_question(talk, *levels)
+    idea = talk.say("AMAZON.NextIntent")
+    assert any(w in idea.text.lower() for w in words), idea.text
+
+
+@pytest.mark.parametrize("bad", ["11", "-1", "?", "seven", None])
+def test_bad_pain_level_reasks_once_then_moves_on(talk: Conversation, bad) -> None:  # type: ignore[no-untyped-def]
+    talk.say("EveningCheckInIntent")
+    reask = talk.say("PainLevelIntent", level=bad)
+    assert "zero and ten" in reask.text and not reask.ended
+    moved_on = talk.say("PainLevelIntent", level=bad)
+    assert "leave the number" in moved_on.text
+    assert "other one of you" in moved_on.text
+
+
+def test_reask_then_good_answer_counts(talk: Conversation) -> None:
+    talk.say("EveningCheckInIntent")
+    talk.say("PainLevelIntent", level="12")
+    reply = talk.say("PainLevelIntent", level="6")
+    assert "six" in reply.text and "other one of you" in reply.text
+
+
+def test_skip_is_always_fine(talk: Conversation) -> None:
+    talk.say("EveningCheckInIntent")
+    skipped = talk.say("SkipIntent")
+    assert "skip" in skipped.text.lower() or "nothing needs a number" in skipped.text.lower()
+    talk.say("SkipIntent")
+    # Skipping a talk step just moves on.
+    idea = talk.say("SkipIntent")
+    assert "idea" in idea.text.lower() or "suit tonight" in idea.text
+
+
+def test_more_time_gives_ninety_seconds_from_then_on(talk: Conversation) -> None:
+    walk_to_question(talk)
+    more = talk.say("MoreTimeIntent")
+    assert more.measured.total_break_ms == 90_000
+    talk.say("AMAZON.NextIntent")  # idea
+    appreciation = talk.say("AMAZON.NextIntent")
+    assert appreciation.measured.total_break_ms == 90_000
+
+
+QUESTIONS = Content.load().variants("checkin.questions")
+
+
+def asked(text: str) -> list[str]:
+    return [q for q in QUESTIONS if q in text]
+
+
+def test_repeat_repeats_the_same_question(talk: Conversation) -> None:
+    talk.say("EveningCheckInIntent")
+    talk.say("PainLevelIntent", level="3")
+    question = talk.say("PainLevelIntent", level="2")
+    again = talk.say("AMAZON.RepeatIntent")
+    assert len(asked(question.text)) == 1
+    assert asked(again.text) == asked(question.text)
+    assert again.measured.total_break_ms == 45_000
+
+
+def test_start_over_restarts_the_ritual(talk: Conversation) -> None:
+    walk_to_question(talk)
+    reply = talk.say("AMAZON.StartOverIntent")
+    assert "again from the beginning" in reply.text
+    assert "zero to ten" in reply.text
+
+
+@pytest.mark.parametrize(
+    "intent", ["AMAZON.PauseIntent", "AMAZON.StopIntent", "AMAZON.CancelIntent"]
+)
+def test_break_ends_warmly_and_keeps_progress(talk: Conversation, store, intent) -> None:  # type: ignore[no-untyped-def]
+    walk_to_question(talk)
+    reply = talk.say(intent)
+    assert reply.ended and "continue" in reply.text
+    assert store.load(talk.user)["progress"]["step"] == 2
+
+
+def test_continue_in_a_new_session_resumes_the_same_step(talk: Conversation, clock) -> None:  # type: ignore[no-untyped-def]
+    walk_to_question(talk)
+    question = talk.say("AMAZON.RepeatIntent")
+    talk.say("AMAZON.PauseIntent")
+    clock.advance(11 * HOURS)
+    talk.new_session()
+    resumed = talk.say("ContinueIntent")
+    assert "pick up" in resumed.text
+    # The very same question, not a new one.
+    assert asked(resumed.text) == asked(question.text) != []
+
+
+def test_resume_intent_also_resumes(talk: Conversation, clock) -> None:  # type: ignore[no-untyped-def]
+    talk.say("EveningCheckInIntent")
+    talk.say("PainLevelIntent", level="4")
+    talk.new_session()
+    clock.advance(60)
+    resumed = talk.say("AMAZON.ResumeIntent")
+    assert "other one of you" in resumed.text
+
+
+def test_progress_older_than_twelve_hours_starts_fresh(talk: Conversation, clock, store) -> None:  # type: ignore[no-untyped-def]
+    walk_to_question(talk)
+    talk.say("AMAZON.PauseIntent")
+    clock.advance(12 * HOURS + 60)
+    talk.new_session()
+    reply = talk.say("ContinueIntent")
+    assert "afresh" in reply.text
+    assert "zero to ten" in reply.text
+    assert store.load(talk.user)["progress"]["step"] == 0
+
+
+def test_continue_with_nothing_to_resume_offers_rituals(talk: Conversation) -> None:
+    reply = talk.say("ContinueIntent")
+    assert "nothing to pick up" in reply.text and not reply.ended
+
+
+def test_questions_do_not_repeat_back_to_back(talk: Conversation, clock) -> None:  # type: ignore[no-untyped-def]
+    seen = []
+    for _ in range(len(QUESTIONS) // 2):
+        walk_to_question(talk, None, None)
+        seen += asked(talk.say("AMAZON.RepeatIntent").text)
+        talk.say("AMAZON.StopIntent")
+        clock.advance(HOURS)
+    assert len(seen) == len(set(seen)) == len(QUESTIONS) // 2

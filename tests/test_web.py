@@ -1,0 +1,127 @@
+"""The Flask front end: bad input gets a short 4xx, odd requests still get valid answers."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.alexa import Conversation, check_response, envelope, fixture
+
+
+def test_healthz_answers_without_touching_the_skill(client) -> None:  # type: ignore[no-untyped-def]
+    body = client.get("/healthz").get_json()
+    assert body["status"] == "ok"
+    assert body["verification"] is False and "off" in body["warning"]
+
+
+@pytest.mark.parametrize(
+    ("data", "content_type", "status", "reason"),
+    [
+        (b"{not json", "application/json", 400, "not valid JSON"),
+        (b"\xff\xfe", "application/json", 400, "not valid JSON"),
+        (b"[1, 2]", "application/json", 400, "JSON object"),
+        (b'"hello"', "application/json", 400, "JSON object"),
+        (b"{}", "application/json", 400, "request.type"),
+        (b'{"request": {"type": 5}}', "application/json", 400, "request.type"),
+        (json.dumps(fixture("launch")).encode(), "text/plain", 415, "application/json"),
+        (
+            json.dumps(fixture("launch")).encode(),
+            "application/x-www-form-urlencoded",
+            415,
+            "application/json",
+        ),
+        (b"{}", None, 415, "application/json"),
+    ],
+)
+def test_malformed_requests_get_a_short_reason(client, data, content_type, status, reason) -> None:  # type: ignore[no-untyped-def]
+    headers = {"Content-Type": content_type} if content_type else {}
+    resp = client.post("/", data=data, headers=headers)
+    assert resp.status_code == status
+    assert reason in resp.get_json()["error"]
+    assert "Traceback" not in resp.get_data(as_text=True)
+
+
+def test_body_over_64_kib_is_refused(client) -> None:  # type: ignore[no-untyped-def]
+    env = fixture("launch")
+    env["padding"] = "x" * (64 * 1024)
+    resp = client.post("/", data=json.dumps(env), content_type="application/json")
+    assert resp.status_code == 413
+    assert "too large" in resp.get_json()["error"]
+
+
+def test_wrong_field_types_are_a_400_not_a_500(client) -> None:  # type: ignore[no-untyped-def]
+    env = fixture("hug_timer")
+    env["request"]["intent"] = "not an object"
+    resp = client.post("/", json=env)
+    assert resp.status_code == 400
+    assert "wrong type" in resp.get_json()["error"]
+
+
+def test_unknown_request_type_gets_a_valid_empty_answer(client) -> None:  # type: ignore[no-untyped-def]
+    env = fixture("launch")
+    env["request"]["type"] = "Alexa.Something.Brand.New"
+    resp = client.post("/", json=env)
+    assert resp.status_code == 200
+    assert resp.get_json() == {"version": "1.0", "response": {}}
+
+
+def test_wrong_method_and_path(client) -> None:  # type: ignore[no-untyped-def]
+    assert client.get("/").status_code == 405
+    assert client.post("/nope", json={}).status_code == 404
+    assert "error" in client.get("/").get_json()
+
+
+def test_every_fixture_gets_a_valid_response(client) -> None:  # type: ignore[no-untyped-def]
+    for name in ("launch", "hug_timer", "session_ended"):
+        env = fixture(name)
+        resp = client.post("/", json=env)
+        assert resp.status_code == 200
+        check_response(resp.get_json(), env["request"]["type"])
+
+
+def test_progress_survives_an_app_restart_on_the_same_file(make_app, config, clock) -> None:  # type: ignore[no-untyped-def]
+    from skill.persistence import SQLiteAdapter
+
+    first = Conversation(make_app(adapter=SQLiteAdapter(config.db_path)).test_client(), clock)
+    first.launch()
+    first.say("HighsAndLowsIntent")
+    first.say("AMAZON.NextIntent")
+    first.say("AMAZON.StopIntent")
+
+    restarted = make_app(adapter=SQLiteAdapter(config.db_path))  # a new process, same file
+    again = Conversation(restarted.test_client(), clock)
+    reply = again.say("ContinueIntent")
+    assert "low point" in reply.text or "toughest" in reply.text
+    assert "I guide" not in again.launch().text  # still a returning couple
+
+
+def test_couples_are_kept_apart(talk: Conversation, client, clock, store) -> None:  # type: ignore[no-untyped-def]
+    talk.say("HighsAndLowsIntent")
+    other = Conversation(client, clock, user="amzn1.ask.account.OTHERCOUPLE")
+    assert "nothing to pick up" in other.say("ContinueIntent").text
+    assert store.load("amzn1.ask.account.OTHERCOUPLE").get("progress") is None
+
+
+def test_serves_over_real_http(make_app) -> None:  # type: ignore[no-untyped-def]
+    """The production WSGI server on 127.0.0.1, spoken to over a real socket."""
+    import threading
+    import urllib.request
+
+    from waitress.server import create_server
+
+    server = create_server(make_app(), host="127.0.0.1", port=0, threads=2)
+    port = server.socket.getsockname()[1]
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        body = json.dumps(envelope("IntentRequest", "KissIntent")).encode()
+        req = urllib.request.Request(
+            f"http://127.0.0.1:{port}/", data=body, headers={"Content-Type": "application/json"}
+        )
+        with urllib.request.urlopen(req, timeout=5) as resp:
+            answer = json.load(resp)
+        assert "kiss" in answer["response"]["outputSpeech"]["ssml"]
+    finally:
+        server.close()
+        thread.join(timeout=5)
