@@ -1,51 +1,91 @@
-"""The `close-together` command."""
+"""The `close-together` command: `serve` runs the Alexa web service under gunicorn."""
 
 from __future__ import annotations
 
 import argparse
 import logging
 import sys
+from typing import Any
 
 from skill.config import Config
+
+
+def _gunicorn_app(config: Config, options: dict[str, Any]) -> Any:
+    from gunicorn.app.base import BaseApplication
+
+    class CloseTogetherServer(BaseApplication):  # type: ignore[misc]
+        """Each worker builds its own app (and its own store connection) after forking."""
+
+        def load_config(self) -> None:
+            for key, value in options.items():
+                self.cfg.set(key, value)
+
+        def load(self) -> Any:
+            from skill.web import create_app
+
+            return create_app(config)
+
+    return CloseTogetherServer()
 
 
 def _serve(args: argparse.Namespace) -> int:
     overrides = {"verify": False} if args.no_verify else {}
     config = Config.from_env(**overrides)
     logging.basicConfig(level=config.log_level, format="%(asctime)s %(levelname)s %(message)s")
-    from skill.web import create_app
+    from skill.web import make_verifier
 
     try:
-        app = create_app(config)
+        make_verifier(config)  # refuse to start now, not in each worker, if it cannot verify
     except ValueError as exc:
         print(f"close-together: {exc}", file=sys.stderr)
         return 2
-    import waitress
-
     store = config.db_path if config.store == "sqlite" else config.store
     print(
-        f"Close Together listening on http://{args.host}:{args.port}/ (store: {store})", flush=True
+        f"Close Together listening on http://{args.host}:{args.port}/ "
+        f"(store: {store}, workers: {args.workers})",
+        flush=True,
     )
-    waitress.serve(
-        app, host=args.host, port=args.port, threads=args.threads, ident="close-together"
-    )
+    options = {
+        "bind": f"{args.host}:{args.port}",
+        "workers": args.workers,
+        "threads": args.threads,
+        "worker_class": "gthread" if args.threads > 1 else "sync",
+        "graceful_timeout": 10,
+        "timeout": 30,
+        "accesslog": None,  # request lines are logged by the skill, without personal content
+        "errorlog": "-",
+        "loglevel": config.log_level.lower(),
+        "proc_name": "close-together",
+    }
+    _gunicorn_app(config, options).run()
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="close-together", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    serve = sub.add_parser("serve", help="run the Alexa web service (production WSGI server)")
+    serve = sub.add_parser("serve", help="run the Alexa web service (gunicorn)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=5000)
-    serve.add_argument("--threads", type=int, default=4)
+    serve.add_argument("--workers", type=int, default=1, help="worker processes")
+    serve.add_argument("--threads", type=int, default=4, help="threads per worker")
     serve.add_argument(
         "--no-verify",
         action="store_true",
         help="skip Alexa request verification (local testing only)",
     )
     serve.set_defaults(func=_serve)
-    args = parser.parse_args(argv)
+    try:
+        from local_speaker.cli import register
+    except ImportError:
+        pass
+    else:
+        register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
     return int(args.func(args))
 
 

@@ -14,17 +14,24 @@ from skill.errors import ContentError
 CONTENT_DIR = Path(__file__).with_name("content")
 
 
+def content_files(locale: str) -> list[Path]:
+    """The locale's main file plus any files in its folder (e.g. content/en-US/decks.yaml)."""
+    return [CONTENT_DIR / f"{locale}.yaml", *sorted((CONTENT_DIR / locale).glob("*.yaml"))]
+
+
 @cache
 def _load_file(locale: str) -> dict[str, tuple[str, ...]]:
-    path = CONTENT_DIR / f"{locale}.yaml"
-    with path.open(encoding="utf-8") as f:
-        raw = yaml.safe_load(f)
     data: dict[str, tuple[str, ...]] = {}
-    for key, value in raw.items():
-        variants = [value] if isinstance(value, str) else list(value)
-        if not variants or not all(isinstance(v, str) and v.strip() for v in variants):
-            raise ContentError(f"content key {key!r} needs one or more non-empty lines")
-        data[key] = tuple(" ".join(v.split()) for v in variants)
+    for path in content_files(locale):
+        with path.open(encoding="utf-8") as f:
+            raw = yaml.safe_load(f) or {}
+        for key, value in raw.items():
+            if key in data:
+                raise ContentError(f"content key {key!r} is defined twice ({path.name})")
+            variants = [value] if isinstance(value, str) else list(value)
+            if not variants or not all(isinstance(v, str) and v.strip() for v in variants):
+                raise ContentError(f"content key {key!r} needs one or more non-empty lines")
+            data[key] = tuple(" ".join(v.split()) for v in variants)
     return data
 
 

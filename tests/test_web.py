@@ -101,27 +101,3 @@ def test_couples_are_kept_apart(talk: Conversation, client, clock, store) -> Non
     other = Conversation(client, clock, user="amzn1.ask.account.OTHERCOUPLE")
     assert "nothing to pick up" in other.say("ContinueIntent").text
     assert store.load("amzn1.ask.account.OTHERCOUPLE").get("progress") is None
-
-
-def test_serves_over_real_http(make_app) -> None:  # type: ignore[no-untyped-def]
-    """The production WSGI server on 127.0.0.1, spoken to over a real socket."""
-    import threading
-    import urllib.request
-
-    from waitress.server import create_server
-
-    server = create_server(make_app(), host="127.0.0.1", port=0, threads=2)
-    port = server.socket.getsockname()[1]
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        body = json.dumps(envelope("IntentRequest", "KissIntent")).encode()
-        req = urllib.request.Request(
-            f"http://127.0.0.1:{port}/", data=body, headers={"Content-Type": "application/json"}
-        )
-        with urllib.request.urlopen(req, timeout=5) as resp:
-            answer = json.load(resp)
-        assert "kiss" in answer["response"]["outputSpeech"]["ssml"]
-    finally:
-        server.close()
-        thread.join(timeout=5)
