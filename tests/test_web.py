@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.alexa import Conversation, check_response, envelope, fixture
+from tests.alexa import Conversation, check_response, fixture
 
 
 def test_healthz_answers_without_touching_the_skill(client) -> None:  # type: ignore[no-untyped-def]
