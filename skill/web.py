@@ -20,6 +20,8 @@ log = logging.getLogger("close_together")
 
 # A valid Alexa response with nothing to say: for events and request types we don't know.
 EMPTY_RESPONSE = {"version": "1.0", "response": {}}
+# Alexa always sends these inside a session; without one they are malformed.
+DIALOGUE_REQUESTS = ("LaunchRequest", "IntentRequest", "SessionEndedRequest")
 
 
 class Verifier(Protocol):
@@ -110,6 +112,12 @@ def create_app(
             raise BadRequest("request envelope has fields of the wrong type") from None
         if request_envelope.request is None:
             raise BadRequest("request is missing")
+        if req["type"] in DIALOGUE_REQUESTS and request_envelope.session is None:
+            raise BadRequest("session is missing")
+        if req["type"] == "IntentRequest" and not isinstance(
+            getattr(request_envelope.request.intent, "name", None), str
+        ):
+            raise BadRequest("intent name is missing")
         response_envelope = skill.invoke(request_envelope=request_envelope, context=None)
         return jsonify(serializer.serialize(response_envelope))
 

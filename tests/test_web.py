@@ -101,3 +101,17 @@ def test_couples_are_kept_apart(talk: Conversation, client, clock, store) -> Non
     other = Conversation(client, clock, user="amzn1.ask.account.OTHERCOUPLE")
     assert "nothing to pick up" in other.say("ContinueIntent").text
     assert store.load("amzn1.ask.account.OTHERCOUPLE").get("progress") is None
+
+
+def test_intent_request_without_an_intent_is_a_400(client) -> None:  # type: ignore[no-untyped-def]
+    env = fixture("hug_timer")
+    del env["request"]["intent"]
+    resp = client.post("/", json=env)
+    assert resp.status_code == 400 and "intent name" in resp.get_json()["error"]
+
+
+def test_dialogue_request_without_a_session_is_a_400(client) -> None:  # type: ignore[no-untyped-def]
+    env = fixture("hug_timer")
+    del env["session"]
+    resp = client.post("/", json=env)
+    assert resp.status_code == 400 and "session" in resp.get_json()["error"]
