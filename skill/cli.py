@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import logging
+import logging.config
 import sys
 from typing import Any
 
 from skill.config import Config
+from skill.logs import logging_config
 
 
 def _gunicorn_app(config: Config, options: dict[str, Any]) -> Any:
@@ -31,7 +33,8 @@ def _gunicorn_app(config: Config, options: dict[str, Any]) -> Any:
 def _serve(args: argparse.Namespace) -> int:
     overrides = {"verify": False} if args.no_verify else {}
     config = Config.from_env(**overrides)
-    logging.basicConfig(level=config.log_level, format="%(asctime)s %(levelname)s %(message)s")
+    log_config = logging_config(config.log_level, args.log_format)
+    logging.config.dictConfig(log_config)
     from skill.web import make_verifier
 
     try:
@@ -53,8 +56,7 @@ def _serve(args: argparse.Namespace) -> int:
         "graceful_timeout": 10,
         "timeout": 30,
         "accesslog": None,  # request lines are logged by the skill, without personal content
-        "errorlog": "-",
-        "loglevel": config.log_level.lower(),
+        "logconfig_dict": log_config,
         "proc_name": "close-together",
     }
     _gunicorn_app(config, options).run()
@@ -73,6 +75,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-verify",
         action="store_true",
         help="skip Alexa request verification (local testing only)",
+    )
+    serve.add_argument(
+        "--log-format",
+        choices=("json", "text"),
+        default="json",
+        help="one JSON object per line (default) or plain text",
     )
     serve.set_defaults(func=_serve)
     try:

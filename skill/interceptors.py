@@ -83,11 +83,19 @@ class LogInterceptor(AbstractResponseInterceptor):  # type: ignore[misc]
         ms = (time.perf_counter() - started) * 1000 if started else -1.0
         kind, intent = request_kind(handler_input)
         ended = "-" if response is None else ("end" if response.should_end_session else "open")
+        fields = {
+            "request_type": kind,
+            "intent": intent,
+            "session": ended,
+            "storage": attrs.get(OUTCOME, "-"),
+            "ms": round(ms, 2),
+        }
         log.info(
             "request type=%s intent=%s session=%s storage=%s ms=%.1f",
             kind,
             intent,
             ended,
-            attrs.get(OUTCOME, "-"),
+            fields["storage"],
             ms,
+            extra={"fields": fields},
         )

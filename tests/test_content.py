@@ -70,7 +70,7 @@ def test_every_variant_renders_and_reads_well(key: str) -> None:
         assert "{" not in text and "}" not in text
         if not key.startswith(FRAGMENTS):
             assert text[0].isupper() or text[0].isdigit(), f"{key}: {text!r}"
-        assert len(text.split()) <= 60, f"{key} is too long to say comfortably"
+        assert len(text.split()) < 40, f"{key} is too long to say comfortably"
         assert not NEVER_SAY.search(text), f"{key}: {text!r}"
 
 
