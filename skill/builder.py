@@ -43,9 +43,9 @@ def build_skill(
     builder = CustomSkillBuilder(persistence_adapter=store or make_store(config))
     for handler in registry.request_handlers(deps):
         builder.add_request_handler(handler)
-    for interceptor in registry.request_interceptors(deps):
-        builder.add_global_request_interceptor(interceptor)
-    for interceptor in registry.response_interceptors(deps):
-        builder.add_global_response_interceptor(interceptor)
+    for request_interceptor in registry.request_interceptors(deps):
+        builder.add_global_request_interceptor(request_interceptor)
+    for response_interceptor in registry.response_interceptors(deps):
+        builder.add_global_response_interceptor(response_interceptor)
     builder.add_exception_handler(registry.exception_handler(deps))
     return builder.create()

@@ -31,8 +31,9 @@ def _gunicorn_app(config: Config, options: dict[str, Any]) -> Any:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    overrides = {"verify": False} if args.no_verify else {}
-    config = Config.from_env(**overrides)
+    config = Config.from_env()
+    if args.no_verify:
+        config = config.with_(verify=False)
     log_config = logging_config(config.log_level, args.log_format)
     logging.config.dictConfig(log_config)
     from skill.web import make_verifier

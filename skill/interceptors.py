@@ -15,6 +15,7 @@ from ask_sdk_model.ui import SsmlOutputSpeech
 
 from skill.errors import StorageError
 from skill.ssml import Speech
+from skill.state import Couple
 from skill.turn import COUPLE, DIRTY, LOAD_FAILED, Deps
 
 log = logging.getLogger("close_together")
@@ -48,19 +49,18 @@ class SaveCoupleInterceptor(AbstractResponseInterceptor):  # type: ignore[misc]
             # Never overwrite a record we could not read with an empty one.
             attrs[OUTCOME] = "load_failed"
             note = "storage.not_loaded"
-        elif attrs.get(DIRTY) and COUPLE in attrs:
-            handler_input.attributes_manager.persistent_attributes = attrs[COUPLE].to_attributes()
+        elif attrs.get(DIRTY) and isinstance(couple := attrs.get(COUPLE), Couple):
+            handler_input.attributes_manager.persistent_attributes = couple.to_attributes()
             try:
                 handler_input.attributes_manager.save_persistent_attributes()
                 attrs[OUTCOME] = "saved"
             except StorageError:
                 attrs[OUTCOME] = "save_failed"
                 note = "storage.not_saved"
-        if note and response is not None and isinstance(response.output_speech, SsmlOutputSpeech):
+        speech = response.output_speech if response is not None else None
+        if note and isinstance(speech, SsmlOutputSpeech) and speech.ssml:
             text = Speech().say(self.deps.content.say(note)).ssml[len("<speak>") :]
-            response.output_speech.ssml = (
-                response.output_speech.ssml[: -len("</speak>")] + " " + text
-            )
+            speech.ssml = speech.ssml[: -len("</speak>")] + " " + text
 
 
 class RememberSpeechInterceptor(AbstractResponseInterceptor):  # type: ignore[misc]
@@ -70,8 +70,9 @@ class RememberSpeechInterceptor(AbstractResponseInterceptor):  # type: ignore[mi
         if response is None or response.should_end_session is not False:
             return
         speech = response.output_speech
-        if isinstance(speech, SsmlOutputSpeech):
-            handler_input.attributes_manager.session_attributes["last_ssml"] = speech.ssml
+        session = handler_input.attributes_manager.session_attributes
+        if isinstance(speech, SsmlOutputSpeech) and session is not None:
+            session["last_ssml"] = speech.ssml
 
 
 class LogInterceptor(AbstractResponseInterceptor):  # type: ignore[misc]
@@ -80,7 +81,7 @@ class LogInterceptor(AbstractResponseInterceptor):  # type: ignore[misc]
     def process(self, handler_input: HandlerInput, response: Response) -> None:
         attrs = handler_input.attributes_manager.request_attributes
         started = attrs.get(STARTED)
-        ms = (time.perf_counter() - started) * 1000 if started else -1.0
+        ms = (time.perf_counter() - started) * 1000 if isinstance(started, float) else -1.0
         kind, intent = request_kind(handler_input)
         ended = "-" if response is None else ("end" if response.should_end_session else "open")
         fields = {

@@ -35,7 +35,7 @@ CREATE TABLE IF NOT EXISTS couples (
 def user_id_of(request_envelope: RequestEnvelope) -> str:
     """The Alexa user id a couple's data is keyed by."""
     try:
-        user_id = request_envelope.context.system.user.user_id
+        user_id = request_envelope.context.system.user.user_id  # type: ignore[union-attr]
     except AttributeError:
         user_id = None
     if not user_id and request_envelope.session and request_envelope.session.user:

@@ -57,7 +57,8 @@ class Turn:
                 attrs[LOAD_FAILED] = True
                 stored = {}
             attrs[COUPLE] = Couple.from_attributes(stored)
-        couple: Couple = attrs[COUPLE]
+        couple = attrs[COUPLE]
+        assert isinstance(couple, Couple)
         return couple
 
     def changed(self) -> None:
@@ -78,7 +79,8 @@ class Turn:
     # -- session -----------------------------------------------------------------
     @property
     def session(self) -> dict[str, Any]:
-        return self.hi.attributes_manager.session_attributes  # type: ignore[no-any-return]
+        attrs = self.hi.attributes_manager.session_attributes
+        return {} if attrs is None else attrs  # None only outside a session (events)
 
     @property
     def awaiting(self) -> str | None:
