@@ -15,24 +15,14 @@ from skill.config import Config
 from skill.persistence import SQLiteAdapter
 from skill.web import create_app
 from tests.alexa import Conversation
+from tests.certs import Clock
 
 START = 1_795_000_000.0  # a fixed evening, so tests never depend on the real clock
 
 
-class Clock:
-    def __init__(self, now: float = START) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
-
-
 @pytest.fixture
 def clock() -> Clock:
-    return Clock()
+    return Clock(START)
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,26 +13,11 @@ from hypothesis import strategies as st
 
 from tests.alexa import check_response, envelope, fixture
 
+MODEL = Path(__file__).resolve().parents[1] / "interaction_models" / "en-US.json"
 INTENTS = [
-    "EveningCheckInIntent",
-    "HugTimerIntent",
-    "KissIntent",
-    "HighsAndLowsIntent",
-    "PainLevelIntent",
-    "ContinueIntent",
-    "MoreTimeIntent",
-    "SkipIntent",
-    "ForgetUsIntent",
-    "AMAZON.YesIntent",
-    "AMAZON.NoIntent",
-    "AMAZON.NextIntent",
-    "AMAZON.RepeatIntent",
-    "AMAZON.HelpIntent",
-    "AMAZON.FallbackIntent",
-    "AMAZON.StopIntent",
-    "NoSuchIntent",
-    "",
-]
+    intent["name"]
+    for intent in json.loads(MODEL.read_text())["interactionModel"]["languageModel"]["intents"]
+] + ["NoSuchIntent", ""]
 BASES = [
     fixture("launch"),
     fixture("hug_timer"),
