@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import functools
 import random
 import time
 from collections.abc import Callable
+from typing import Any
 
+from ask_sdk_core.api_client import DefaultApiClient
 from ask_sdk_core.attributes_manager import AbstractPersistenceAdapter
 from ask_sdk_core.skill import CustomSkill
 from ask_sdk_core.skill_builder import CustomSkillBuilder
+from ask_sdk_model import Context
+from ask_sdk_model.interfaces.system import SystemState
 
 from skill import registry
 from skill.config import Config
@@ -29,6 +34,27 @@ def make_store(config: Config) -> AbstractPersistenceAdapter:
     raise ValueError(f"unknown store {config.store!r} (use sqlite or dynamodb)")
 
 
+class AlexaApiClient(DefaultApiClient):  # type: ignore[misc]
+    """ask-sdk's HTTPS-only client for Alexa's APIs (timers), with a timeout on every call:
+    a skill must answer within eight seconds, so a slow API may not hold the reply up."""
+
+    def __init__(self, timeout: tuple[float, float] = (1.5, 2.0)) -> None:
+        self.timeout = timeout
+
+    def _resolve_method(self, request: Any) -> Callable[..., Any]:
+        return functools.partial(super()._resolve_method(request), timeout=self.timeout)
+
+
+class AlexaSkill(CustomSkill):  # type: ignore[misc]
+    """The SDK's skill, tolerant of an envelope without `context.System`: with an API
+    client configured the SDK reads the API token from there before any handler runs."""
+
+    def invoke(self, request_envelope: Any, context: Any) -> Any:
+        if getattr(request_envelope.context, "system", None) is None:
+            request_envelope.context = Context(system=SystemState())
+        return super().invoke(request_envelope=request_envelope, context=context)
+
+
 def build_skill(
     config: Config | None = None,
     *,
@@ -40,7 +66,9 @@ def build_skill(
     config = config or Config.from_env()
     rng = rng or random.Random()
     deps = Deps(config=config, content=Content.load(config.locale, rng), clock=clock, rng=rng)
-    builder = CustomSkillBuilder(persistence_adapter=store or make_store(config))
+    builder = CustomSkillBuilder(
+        persistence_adapter=store or make_store(config), api_client=AlexaApiClient()
+    )
     for handler in registry.request_handlers(deps):
         builder.add_request_handler(handler)
     for request_interceptor in registry.request_interceptors(deps):
@@ -48,4 +76,4 @@ def build_skill(
     for response_interceptor in registry.response_interceptors(deps):
         builder.add_global_response_interceptor(response_interceptor)
     builder.add_exception_handler(registry.exception_handler(deps))
-    return builder.create()
+    return AlexaSkill(skill_configuration=builder.skill_configuration)

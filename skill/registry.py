@@ -9,7 +9,18 @@ from ask_sdk_core.dispatch_components import (
 )
 
 from skill import interceptors
-from skill.handlers import launch, rituals, session, timers
+from skill.handlers import (
+    launch,
+    menu,
+    names,
+    pain,
+    progress,
+    rituals,
+    session,
+    talk,
+    timed,
+    timers,
+)
 from skill.turn import Deps
 
 
@@ -18,14 +29,39 @@ def request_handlers(deps: Deps) -> list[AbstractRequestHandler]:
         launch.LaunchHandler(deps),
         session.SkillDisabledHandler(deps),
         session.SessionEndedHandler(deps),
-        # The answer to "forget everything?" must win over the ordinary yes/no.
+        # Alexa's answer to the timer permission prompt (a request, not an intent).
+        timed.PermissionResponseHandler(deps),
+        # The answer to "forget everything?" must win over the ordinary yes/no,
+        # and so must the answer to an offer (the short check-in, the weekly one).
         session.ForgetConfirmHandler(deps),
+        rituals.OfferAnswerHandler(deps),
         session.ForgetUsHandler(deps),
         timers.HugTimerHandler(deps),
         timers.KissHandler(deps),
+        timed.BreathingHandler(deps),
+        timed.MassageTimerHandler(deps),
         rituals.StartRitualHandler(deps),
         rituals.ContinueHandler(deps),
         rituals.PainLevelHandler(deps),
+        pain.HighPainDayHandler(deps),
+        pain.TouchHurtsHandler(deps),
+        talk.QuestionHandler(deps),
+        talk.WordsHandler(deps),
+        talk.AnotherOneHandler(deps),
+        menu.AddToMenuHandler(deps),
+        menu.RemoveFromMenuHandler(deps),
+        menu.ListMenuHandler(deps),
+        menu.PickFromMenuHandler(deps),
+        menu.StartChallengeHandler(deps),
+        menu.ChallengeDoneHandler(deps),
+        menu.ChallengeStatusHandler(deps),
+        progress.HowAreWeDoingHandler(deps),
+        progress.PracticeIdeaHandler(deps),
+        names.SetNamesHandler(deps),
+        names.CallMeHandler(deps),
+        names.ForgetNamesHandler(deps),
+        session.AboutHandler(deps),
+        session.MoreHandler(deps),
         rituals.NextHandler(deps),
         rituals.MoreTimeHandler(deps),
         rituals.RepeatHandler(deps),

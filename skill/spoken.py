@@ -78,3 +78,18 @@ def parse_duration(value: str | None) -> float | None:
         + parts.get("m", 0) * 60
         + parts.get("s", 0)
     )
+
+
+def iso_duration(seconds: int) -> str:
+    """300 -> 'PT5M', 210 -> 'PT3M30S': the form Alexa's Timers API takes."""
+    minutes, secs = divmod(int(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    parts = "".join(f"{n}{unit}" for n, unit in ((hours, "H"), (minutes, "M"), (secs, "S")) if n)
+    return f"PT{parts or '0S'}"
+
+
+def join_words(items: list[str]) -> str:
+    """['a', 'b', 'c'] -> 'a, b and c' (English lists, spoken)."""
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]

@@ -6,11 +6,24 @@ from dataclasses import dataclass, field
 from typing import Any
 
 CHECKIN = "checkin"
+CHECKIN_SHORT = "checkin_short"
 HIGHS_LOWS = "highs_lows"
-RITUALS = (CHECKIN, HIGHS_LOWS)
+BREATHING = "breathing"
+MASSAGE = "massage"
+WEEKLY = "weekly"
+RITUALS = (CHECKIN, CHECKIN_SHORT, HIGHS_LOWS, BREATHING, MASSAGE, WEEKLY)
+# Rituals that are timed quiet split into parts, rather than turns of talk.
+TIMED = (BREATHING, MASSAGE)
 
 PRACTICE_LOG_LIMIT = 1000
-PRACTICE_KINDS = ("hug", "kiss", CHECKIN, HIGHS_LOWS)
+PRACTICE_KINDS = ("hug", "kiss", CHECKIN, HIGHS_LOWS, BREATHING, MASSAGE, WEEKLY, "challenge")
+
+RECENT_DECK_LIMIT = 50
+MENU_LIMIT = 40
+MENU_ITEM_CHARS = 60
+MENU_KINDS = ("physical", "emotional", "shared")
+PAIN_BUCKETS = ("low", "middle", "high", "touch")
+CHALLENGE_SIZE = 10
 
 
 def _num(value: Any, default: float | None = None) -> float | None:
@@ -38,6 +51,7 @@ class Progress:
     pain: list[int | None] = field(default_factory=lambda: [None, None])
     reasks: int = 0
     question: int | None = None
+    seconds: int | None = None  # the whole length of a timed ritual (breathing, massage)
 
     @property
     def highest_pain(self) -> int | None:
@@ -54,6 +68,7 @@ class Progress:
             "pain": list(self.pain),
             "reasks": self.reasks,
             "question": self.question,
+            "seconds": self.seconds,
         }
 
     @classmethod
@@ -65,8 +80,9 @@ class Progress:
         updated = _num(data.get("updated_at"), started)
         if started is None or updated is None:
             return None
-        pain = data.get("pain") if isinstance(data.get("pain"), list) else []
-        pain = [_int_or_none(p) for p in pain[:2]] + [None] * (2 - len(pain[:2]))
+        stored_pain = data.get("pain")
+        given = stored_pain[:2] if isinstance(stored_pain, list) else []
+        pain = [_int_or_none(p) for p in given] + [None] * (2 - len(given))
         return cls(
             ritual=data["ritual"],
             started_at=started,
@@ -76,7 +92,73 @@ class Progress:
             pain=pain,
             reasks=_int_or_none(data.get("reasks")) or 0,
             question=_int_or_none(data.get("question")),
+            seconds=_int_or_none(data.get("seconds")),
         )
+
+
+@dataclass
+class PainNote:
+    """What the couple said about pain today: a level, or a kind of day ('high', 'touch')."""
+
+    bucket: str
+    at: float
+    level: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"bucket": self.bucket, "at": self.at, "level": self.level}
+
+    @classmethod
+    def from_dict(cls, data: Any) -> PainNote | None:
+        if not isinstance(data, dict) or data.get("bucket") not in PAIN_BUCKETS:
+            return None
+        at = _num(data.get("at"))
+        if at is None:
+            return None
+        level = _int_or_none(data.get("level"))
+        if level is not None and not 0 <= level <= 10:
+            level = None
+        return cls(bucket=data["bucket"], at=at, level=level)
+
+
+@dataclass
+class MenuItem:
+    """One way to be close on the couple's own menu."""
+
+    text: str
+    kind: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"text": self.text, "kind": self.kind}
+
+    @classmethod
+    def from_dict(cls, data: Any) -> MenuItem | None:
+        if not isinstance(data, dict) or data.get("kind") not in MENU_KINDS:
+            return None
+        text = data.get("text")
+        if not isinstance(text, str) or not text.strip():
+            return None
+        return cls(text=" ".join(text.split())[:MENU_ITEM_CHARS], kind=data["kind"])
+
+
+@dataclass
+class Challenge:
+    """The weekly challenge of ten ways to be close: when it began and how many are done."""
+
+    started_at: float
+    done: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"started_at": self.started_at, "done": self.done}
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Challenge | None:
+        if not isinstance(data, dict):
+            return None
+        started = _num(data.get("started_at"))
+        if started is None:
+            return None
+        done = _int_or_none(data.get("done")) or 0
+        return cls(started_at=started, done=min(max(done, 0), CHALLENGE_SIZE))
 
 
 @dataclass
@@ -88,6 +170,15 @@ class Couple:
     progress: Progress | None = None
     recent_questions: list[int] = field(default_factory=list)
     practice_log: list[dict[str, Any]] = field(default_factory=list)
+    last_seen: float | None = None
+    # Deck questions heard lately, as compact ids such as "emotional:12" (oldest first).
+    recent_deck: list[str] = field(default_factory=list)
+    pain: PainNote | None = None
+    # None until the couple changes their menu: until then it is the starter menu.
+    menu: list[MenuItem] | None = None
+    challenge: Challenge | None = None
+    weekly_at: float | None = None
+    weekly_offered_at: float | None = None
 
     def to_attributes(self) -> dict[str, Any]:
         attrs: dict[str, Any] = {
@@ -98,6 +189,20 @@ class Couple:
         }
         if self.progress is not None:
             attrs["progress"] = self.progress.to_dict()
+        if self.last_seen is not None:
+            attrs["last_seen"] = self.last_seen
+        if self.recent_deck:
+            attrs["recent_deck"] = self.recent_deck[-RECENT_DECK_LIMIT:]
+        if self.pain is not None:
+            attrs["pain"] = self.pain.to_dict()
+        if self.menu is not None:
+            attrs["menu"] = [item.to_dict() for item in self.menu[:MENU_LIMIT]]
+        if self.challenge is not None:
+            attrs["challenge"] = self.challenge.to_dict()
+        if self.weekly_at is not None:
+            attrs["weekly_at"] = self.weekly_at
+        if self.weekly_offered_at is not None:
+            attrs["weekly_offered_at"] = self.weekly_offered_at
         return attrs
 
     @classmethod
@@ -120,10 +225,25 @@ class Couple:
             for e in attrs.get("practice_log") or []
             if isinstance(e, dict) and "id" in e and e.get("kind") in PRACTICE_KINDS
         ]
+        deck = [q for q in attrs.get("recent_deck") or [] if isinstance(q, str) and ":" in q][
+            -RECENT_DECK_LIMIT:
+        ]
+        raw_menu = attrs.get("menu")
+        menu = None
+        if isinstance(raw_menu, list):
+            items = (MenuItem.from_dict(m) for m in raw_menu)
+            menu = [item for item in items if item is not None][:MENU_LIMIT]
         return cls(
             first_seen=_num(attrs.get("first_seen")),
             names=names[:2],
             progress=Progress.from_dict(attrs.get("progress")),
             recent_questions=recent,
             practice_log=log,
+            last_seen=_num(attrs.get("last_seen")),
+            recent_deck=deck,
+            pain=PainNote.from_dict(attrs.get("pain")),
+            menu=menu,
+            challenge=Challenge.from_dict(attrs.get("challenge")),
+            weekly_at=_num(attrs.get("weekly_at")),
+            weekly_offered_at=_num(attrs.get("weekly_offered_at")),
         )

@@ -22,6 +22,7 @@ SAMPLE_VALUES = {
     "level": "seven",
     "idea": "Hold hands.",
     "ritual_name": "the evening check-in",
+    "count": "three",
 }
 # Keys spoken inside a sentence rather than as one.
 FRAGMENTS = ("names.suffix", "ritual.")

@@ -19,7 +19,9 @@ def test_first_visit_explains_itself_then_offers_the_three_rituals(talk: Convers
     reply = talk.launch()
     said = sentences(reply.text)
     explanation = [
-        s for s in said if not s.endswith("?") and not any(r in s for r in ("hug timer", "check-in"))
+        s
+        for s in said
+        if not s.endswith("?") and not any(r in s for r in ("hug timer", "check-in"))
     ]
     assert len(explanation) == 2, said
     for ritual in RITUALS:

@@ -1,4 +1,8 @@
-"""Opening the skill: a short welcome that explains itself once, then offers the rituals."""
+"""Opening the skill: a short welcome that explains itself once, then offers the rituals.
+
+A return after a quiet stretch gets a warm welcome back (never a tally of missed days);
+once a week has passed since the last weekly check-in, launch offers one.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +12,30 @@ from ask_sdk_model import Response
 
 from skill import rituals
 from skill.handlers import Handler
+from skill.handlers.rituals import WEEKLY_OFFER
 from skill.ssml import Speech
 from skill.turn import Turn
+
+DAY = 24 * 3600
+WEEK = 7 * DAY
+GAP = 5 * DAY  # away this long, and launch says welcome back rather than hello again
+
+
+def last_active(turn: Turn) -> float | None:
+    couple = turn.couple
+    times = [t for t in (couple.last_seen, couple.first_seen) if t is not None]
+    times += [float(e.get("at") or 0) for e in couple.practice_log[-1:]]
+    return max(times) if times else None
+
+
+def weekly_due(turn: Turn) -> bool:
+    """A week since the last weekly check-in (or, if none yet, since they first came),
+    and not already offered in the last day."""
+    couple = turn.couple
+    since = couple.weekly_at if couple.weekly_at is not None else couple.first_seen
+    if since is None or turn.now - since < WEEK:
+        return False
+    return couple.weekly_offered_at is None or turn.now - couple.weekly_offered_at >= DAY
 
 
 class LaunchHandler(Handler):
@@ -20,9 +46,15 @@ class LaunchHandler(Handler):
         couple = turn.couple
         if couple.first_seen is None:
             couple.first_seen = turn.now
+            couple.last_seen = turn.now
             turn.changed()
             return turn.ask(Speech().say(turn.say("launch.first")), turn.say("launch.reprompt"))
-        speech = Speech().say(turn.say("launch.return", names_suffix=rituals.names_suffix(turn)))
+        suffix = rituals.names_suffix(turn)
+        active = last_active(turn)
+        away = active is not None and turn.now - active >= GAP
+        speech = Speech().say(
+            turn.say("launch.welcome_back_gap" if away else "launch.return", names_suffix=suffix)
+        )
         progress = rituals.current(turn)
         if progress is not None:
             turn.expect("resume")
@@ -31,4 +63,10 @@ class LaunchHandler(Handler):
                     "launch.resume_offer", ritual_name=rituals.ritual_name(turn, progress.ritual)
                 )
             )
+        elif weekly_due(turn):
+            turn.expect(WEEKLY_OFFER)
+            couple.weekly_offered_at = turn.now
+            speech.say(turn.say("weekly.offer"))
+        couple.last_seen = turn.now
+        turn.changed()
         return turn.ask(speech, turn.say("launch.reprompt"))

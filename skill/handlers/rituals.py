@@ -8,28 +8,73 @@ from ask_sdk_model import Response
 
 from skill import rituals
 from skill.handlers import Handler, slot_value
+from skill.handlers.pain import pain_next, pain_reply
 from skill.spoken import number_words
 from skill.ssml import Speech
-from skill.state import CHECKIN, HIGHS_LOWS
+from skill.state import CHECKIN, CHECKIN_SHORT, HIGHS_LOWS, TIMED, WEEKLY
 from skill.turn import Turn
+
+SHORT_OFFER = "short_offer"
+WEEKLY_OFFER = "weekly_offer"
 
 
 def _menu(turn: Turn, speech: Speech) -> Response:
     return turn.ask(speech.say(turn.say("yes.nothing_pending")), turn.say("launch.reprompt"))
 
 
-class StartRitualHandler(Handler):
-    """'start our evening check in' / 'highs and lows': always begins afresh."""
+def _waiting(turn: Turn) -> Response:
+    """Between the parts of a timed ritual: no rush, the next part waits for 'continue'."""
+    return turn.ask(Speech().say(turn.say("timed.no_rush")), turn.say("timed.reprompt"))
 
-    INTENTS = {"EveningCheckInIntent": CHECKIN, "HighsAndLowsIntent": HIGHS_LOWS}
+
+class StartRitualHandler(Handler):
+    """'start our evening check in' / 'highs and lows' / 'weekly check in': begins afresh.
+
+    On a high pain day the evening check-in first offers its short version."""
+
+    INTENTS = {
+        "EveningCheckInIntent": CHECKIN,
+        "HighsAndLowsIntent": HIGHS_LOWS,
+        "WeeklyCheckInIntent": WEEKLY,
+    }
 
     def can_handle(self, handler_input: HandlerInput) -> bool:
         return any(is_intent_name(name)(handler_input) for name in self.INTENTS)
 
     def respond(self, turn: Turn) -> Response:
-        name = turn.hi.request_envelope.request.intent.name
+        intent = getattr(turn.hi.request_envelope.request, "intent", None)
+        ritual = self.INTENTS[getattr(intent, "name", "")]
+        offered = turn.awaiting == SHORT_OFFER
         turn.expect(None)
-        return rituals.start(turn, self.INTENTS[name])
+        if ritual == CHECKIN and not offered and rituals.is_hard_day(turn):
+            turn.expect(SHORT_OFFER)
+            return turn.ask(
+                Speech().say(turn.say("checkin.short_offer")), turn.say("checkin.short_reprompt")
+            )
+        return rituals.start(turn, ritual)
+
+
+class OfferAnswerHandler(Handler):
+    """Yes or no to something just offered: the short check-in, or the weekly check-in."""
+
+    OFFERS = (SHORT_OFFER, WEEKLY_OFFER)
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        attrs = handler_input.attributes_manager.session_attributes or {}
+        return attrs.get("awaiting") in self.OFFERS and bool(
+            is_intent_name("AMAZON.YesIntent")(handler_input)
+            or is_intent_name("AMAZON.NoIntent")(handler_input)
+        )
+
+    def respond(self, turn: Turn) -> Response:
+        offer = turn.awaiting
+        yes = bool(is_intent_name("AMAZON.YesIntent")(turn.hi))
+        turn.expect(None)
+        if offer == SHORT_OFFER:
+            return rituals.start(turn, CHECKIN_SHORT if yes else CHECKIN)
+        if yes:
+            return rituals.start(turn, WEEKLY)
+        return turn.ask(Speech().say(turn.say("weekly.declined")), turn.say("launch.reprompt"))
 
 
 class ContinueHandler(Handler):
@@ -45,11 +90,17 @@ class ContinueHandler(Handler):
         turn.expect(None)
         progress = rituals.current(turn)
         if progress is not None:
-            speech = Speech().say(
-                turn.say(
-                    "continue.welcome_back", ritual_name=rituals.ritual_name(turn, progress.ritual)
+            session = turn.hi.request_envelope.session
+            if progress.ritual in TIMED and session is not None and not session.new:
+                # Straight on from the last part, in the same conversation.
+                speech = Speech().say(turn.say("timed.resume"))
+            else:
+                speech = Speech().say(
+                    turn.say(
+                        "continue.welcome_back",
+                        ritual_name=rituals.ritual_name(turn, progress.ritual),
+                    )
                 )
-            )
             progress.updated_at = turn.now
             turn.changed()
             return rituals.step_speech(turn, progress, speech)
@@ -60,7 +111,7 @@ class ContinueHandler(Handler):
             speech = Speech().say(
                 turn.say("continue.expired", ritual_name=rituals.ritual_name(turn, old.ritual))
             )
-            return rituals.start(turn, old.ritual, speech)
+            return rituals.start(turn, old.ritual, speech, seconds=old.seconds)
         return _menu(turn, Speech().say(turn.say("continue.nothing")))
 
 
@@ -83,7 +134,7 @@ class NextHandler(Handler):
             speech.say(turn.say("checkin.pain_skipped"))
         if kind == rituals.OFFER_HUG:
             return rituals.finish(turn, progress, speech)
-        return rituals.advance(turn, progress, speech)
+        return rituals.proceed(turn, progress, speech)
 
 
 class PainLevelHandler(Handler):
@@ -110,6 +161,7 @@ class PainLevelHandler(Handler):
                 )
             partner = rituals.step_of(progress).partner or 0
             progress.pain[partner] = level
+            rituals.note_pain(turn, rituals.idea_bucket(level), level)
             return rituals.advance(
                 turn,
                 progress,
@@ -117,14 +169,10 @@ class PainLevelHandler(Handler):
             )
         if level is None:
             return turn.ask(Speech().say(turn.say("pain.invalid")), turn.say("pain.reprompt"))
-        idea = turn.say(f"idea.{rituals.idea_bucket(level)}")
-        words = number_words(level)
-        speech = Speech().say(
-            turn.say("pain.idea", level=words, idea=idea), turn.say("pain.script", level=words)
-        )
+        speech = pain_reply(turn, rituals.idea_bucket(level), level)
         if progress is not None:
             return turn.ask(speech.say(turn.say("pain.in_ritual")), turn.say("talk.reprompt"))
-        return _menu(turn, speech)
+        return pain_next(turn, speech)
 
 
 def _level(raw: str | None) -> int | None:
@@ -143,6 +191,8 @@ class MoreTimeHandler(Handler):
 
     def respond(self, turn: Turn) -> Response:
         progress = rituals.current(turn)
+        if progress is not None and progress.ritual in TIMED:
+            return _waiting(turn)
         if progress is None or not rituals.step_of(progress).talk:
             speech = Speech().say(turn.say("talk.no_clock"))
             if progress is not None:
@@ -164,6 +214,8 @@ class RepeatHandler(Handler):
 
     def respond(self, turn: Turn) -> Response:
         progress = rituals.current(turn)
+        if progress is not None and progress.ritual in TIMED:
+            return _waiting(turn)
         if progress is not None:
             return rituals.step_speech(turn, progress)
         last = turn.session.get("last_ssml")
@@ -186,7 +238,7 @@ class StartOverHandler(Handler):
         speech = Speech().say(
             turn.say("start_over", ritual_name=rituals.ritual_name(turn, progress.ritual))
         )
-        return rituals.start(turn, progress.ritual, speech)
+        return rituals.start(turn, progress.ritual, speech, seconds=progress.seconds)
 
 
 class YesHandler(Handler):
@@ -223,6 +275,8 @@ class NoHandler(Handler):
             return rituals.finish(turn, progress, Speech())
         if awaiting == "resume":
             return turn.ask(Speech().say(turn.say("no.resume")), turn.say("launch.reprompt"))
+        if progress is not None and progress.ritual in TIMED:
+            return _waiting(turn)
         if progress is not None:
             return rituals.step_speech(turn, progress)
         return turn.ask(Speech().say(turn.say("no.nothing_pending")), turn.say("launch.reprompt"))

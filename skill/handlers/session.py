@@ -11,11 +11,31 @@ from ask_sdk_model import Response
 
 from skill import rituals
 from skill.errors import StorageError
-from skill.handlers import Handler
+from skill.handlers import MORE, Handler
+from skill.handlers.menu import read_menu
 from skill.ssml import Speech
+from skill.state import TIMED
 from skill.turn import Deps, Turn
 
 log = logging.getLogger("close_together")
+
+# What to say, by situation, read a few at a time ("more" reads on).
+HELP_PAGES = (
+    ("help.general", "help.section.calm", "help.section.pain"),
+    ("help.section.talk", "help.section.menu", "help.section.us"),
+)
+
+
+def read_help(turn: Turn, page: int = 0) -> Response:
+    page = min(max(page, 0), len(HELP_PAGES) - 1)
+    speech = Speech().say(*(turn.say(key) for key in HELP_PAGES[page]))
+    turn.session.pop(MORE, None)
+    if page + 1 < len(HELP_PAGES):
+        turn.session[MORE] = f"help:{page + 1}"
+        speech.say(turn.say("help.say_more"))
+    else:
+        speech.say(turn.say("help.end"))
+    return turn.ask(speech, turn.say("help.reprompt"))
 
 
 class HelpHandler(Handler):
@@ -25,11 +45,39 @@ class HelpHandler(Handler):
     def respond(self, turn: Turn) -> Response:
         progress = rituals.current(turn)
         if progress is not None:
-            text = turn.say(
-                "help.in_ritual", ritual_name=rituals.ritual_name(turn, progress.ritual)
-            )
+            key = "help.in_timed" if progress.ritual in TIMED else "help.in_ritual"
+            text = turn.say(key, ritual_name=rituals.ritual_name(turn, progress.ritual))
             return turn.ask(Speech().say(text), turn.say("talk.reprompt"))
-        return turn.ask(Speech().say(turn.say("help.general")), turn.say("help.reprompt"))
+        return read_help(turn)
+
+
+class MoreHandler(Handler):
+    """'more': read on through whatever was being read in pieces (the menu, help)."""
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return bool(is_intent_name("MoreIntent")(handler_input))
+
+    def respond(self, turn: Turn) -> Response:
+        turn.expect(None)
+        more = turn.session.get(MORE)
+        what, _, offset = more.partition(":") if isinstance(more, str) else ("", "", "")
+        if what == "menu" and offset.isdigit():
+            return read_menu(turn, int(offset))
+        if what == "help" and offset.isdigit():
+            return read_help(turn, int(offset))
+        return turn.ask(Speech().say(turn.say("more.nothing")), turn.say("launch.reprompt"))
+
+
+class AboutHandler(Handler):
+    """'what is this': educational, not medical advice, and who can help."""
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return bool(is_intent_name("AboutIntent")(handler_input))
+
+    def respond(self, turn: Turn) -> Response:
+        turn.expect(None)
+        speech = Speech().say(turn.say("about.what"), turn.say("about.care"))
+        return turn.ask(speech, turn.say("launch.reprompt"))
 
 
 class FallbackHandler(Handler):
@@ -89,7 +137,7 @@ class ForgetConfirmHandler(Handler):
     """The yes or no that answers the forget question."""
 
     def can_handle(self, handler_input: HandlerInput) -> bool:
-        attrs = handler_input.attributes_manager.session_attributes
+        attrs = handler_input.attributes_manager.session_attributes or {}
         return attrs.get("awaiting") == "forget" and bool(
             is_intent_name("AMAZON.YesIntent")(handler_input)
             or is_intent_name("AMAZON.NoIntent")(handler_input)

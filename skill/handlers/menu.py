@@ -1,0 +1,309 @@
+"""The couple's closeness menu, and the weekly challenge of ten ways to be close.
+
+The menu starts as three columns from content data (physical, emotional, shared
+experience). The first add or remove makes it the couple's own, stored with their record.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ask_sdk_core.handler_input import HandlerInput
+from ask_sdk_core.utils import is_intent_name
+from ask_sdk_model import Response
+
+from skill import rituals
+from skill.handlers import ANOTHER, MORE, Handler, slot_value
+from skill.spoken import join_words, number_words
+from skill.ssml import Speech
+from skill.state import (
+    CHALLENGE_SIZE,
+    MENU_ITEM_CHARS,
+    MENU_KINDS,
+    MENU_LIMIT,
+    Challenge,
+    MenuItem,
+)
+from skill.turn import Turn
+
+CHUNK = 6  # items read in one go; "more" reads on
+WEEK = 7 * 24 * 3600
+
+# Words that tell which column something the couple adds belongs in.
+_TOUCH = """
+    hug hugs hugging massage massages rub rubs rubbing cuddle cuddles cuddling hold holding
+    hand hands touch touching kiss kisses kissing brush brushing stroke stroking spoon
+    spooning foot feet back bath shower lie lying skin scratch snuggle snuggling lean
+    leaning side
+"""
+_TALK = """
+    talk talking talks conversation conversations share sharing listen listening thank
+    thanks thankful gratitude grateful letter letters note notes compliment compliments
+    appreciate appreciation hopes fears tell telling praise journal journaling pray
+    praying encourage encouragement
+"""
+TOUCH_WORDS = frozenset(_TOUCH.split())
+TALK_WORDS = frozenset(_TALK.split())
+
+
+def words_of(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9']+", text.lower())
+
+
+SMALL_WORDS = frozenset({"a", "an", "the", "our", "some", "my", "your"})
+
+
+def key_words(text: str) -> list[str]:
+    """Words that carry meaning, singular: 'the foot rub' and 'foot rubs' match."""
+    return [
+        w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w
+        for w in words_of(text)
+        if w not in SMALL_WORDS
+    ]
+
+
+def column_for(text: str) -> str:
+    """Touch first (it matters most on painful days), then talk, else a shared experience."""
+    words = set(words_of(text))
+    if words & TOUCH_WORDS:
+        return "physical"
+    if words & TALK_WORDS:
+        return "emotional"
+    return "shared"
+
+
+def _same(a: str, b: str) -> bool:
+    return key_words(a) == key_words(b)
+
+
+def find_item(items: list[MenuItem], said: str) -> MenuItem | None:
+    """The item the couple means: same words, then one inside the other, then overlap."""
+    for item in items:
+        if _same(item.text, said):
+            return item
+    said_words = " ".join(key_words(said))
+    for item in items:
+        item_words = " ".join(key_words(item.text))
+        if said_words and (
+            f" {said_words} " in f" {item_words} " or f" {item_words} " in f" {said_words} "
+        ):
+            return item
+    best, best_score = None, 0.0
+    wanted = set(key_words(said))
+    for item in items:
+        have = set(key_words(item.text))
+        score = len(wanted & have) / max(len(wanted | have), 1)
+        if score > best_score:
+            best, best_score = item, score
+    return best if best_score >= 0.5 else None
+
+
+def own_menu(turn: Turn) -> list[MenuItem]:
+    """The couple's menu as a list they own (the starter menu copied on first change)."""
+    if turn.couple.menu is None:
+        turn.couple.menu = rituals.starter_menu(turn)
+    return turn.couple.menu
+
+
+def chunks(items: list[MenuItem]) -> list[tuple[str, list[MenuItem]]]:
+    """The menu column by column, in pieces short enough to hear in one go."""
+    out = []
+    for kind in MENU_KINDS:
+        column = [i for i in items if i.kind == kind]
+        start = 0
+        for size in rituals.split_evenly(len(column), CHUNK) if column else []:
+            out.append((kind, column[start : start + size]))
+            start += size
+    return out
+
+
+def read_menu(turn: Turn, offset: int = 0) -> Response:
+    pieces = chunks(rituals.menu_items(turn))
+    turn.session.pop(MORE, None)
+    if not pieces:
+        return turn.ask(Speech().say(turn.say("menu.empty")), turn.say("menu.reprompt"))
+    offset = min(max(offset, 0), len(pieces) - 1)
+    kind, items = pieces[offset]
+    speech = Speech()
+    if offset == 0:
+        speech.say(turn.say("menu.list_intro"))
+    speech.say(turn.say(f"menu.column.{kind}", idea=join_words([i.text for i in items])))
+    if offset + 1 < len(pieces):
+        turn.session[MORE] = f"menu:{offset + 1}"
+        speech.say(turn.say("menu.say_more"))
+        return turn.ask(speech, turn.say("menu.more_reprompt"))
+    speech.say(turn.say("menu.list_end"))
+    return turn.ask(speech, turn.say("menu.reprompt"))
+
+
+def pick_from_menu(turn: Turn) -> Response:
+    """Something from their menu that fits today's pain, if they told me about it."""
+    today = rituals.pain_today(turn)
+    bucket = today.bucket if today is not None else "unknown"
+    last = turn.session.get(ANOTHER)
+    avoid = last.partition(":")[2] if isinstance(last, str) and last.startswith("menu:") else None
+    item = rituals.pick_menu_item(turn, bucket, avoid=avoid)
+    if item is None:
+        return turn.ask(Speech().say(turn.say("menu.empty")), turn.say("menu.reprompt"))
+    turn.session[ANOTHER] = f"menu:{item.text}"
+    speech = Speech()
+    if today is not None:
+        speech.say(turn.say(f"menu.pick_fit.{bucket}"))
+    speech.say(turn.say("menu.pick", idea=item.text), turn.say("menu.pick_after"))
+    return turn.ask(speech, turn.say("menu.pick_reprompt"))
+
+
+class AddToMenuHandler(Handler):
+    """'add reading aloud to our menu'."""
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return bool(is_intent_name("AddToMenuIntent")(handler_input))
+
+    def respond(self, turn: Turn) -> Response:
+        turn.expect(None)
+        said = slot_value(turn.hi, "item")
+        text = " ".join(words_of(said or ""))
+        if not text:
+            return turn.ask(Speech().say(turn.say("menu.add_unclear")), turn.say("menu.reprompt"))
+        if len(text) > MENU_ITEM_CHARS:
+            return turn.ask(Speech().say(turn.say("menu.add_too_long")), turn.say("menu.reprompt"))
+        items = rituals.menu_items(turn)
+        if any(_same(i.text, text) for i in items):
+            speech = Speech().say(turn.say("menu.already", idea=text))
+            return turn.ask(speech, turn.say("menu.reprompt"))
+        if len(items) >= MENU_LIMIT:
+            return turn.ask(Speech().say(turn.say("menu.full")), turn.say("menu.reprompt"))
+        own_menu(turn).append(MenuItem(text=text, kind=column_for(text)))
+        turn.changed()
+        return turn.ask(Speech().say(turn.say("menu.added", idea=text)), turn.say("menu.reprompt"))
+
+
+class RemoveFromMenuHandler(Handler):
+    """'take foot rubs off our menu'."""
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return bool(is_intent_name("RemoveFromMenuIntent")(handler_input))
+
+    def respond(self, turn: Turn) -> Response:
+        turn.expect(None)
+        said = slot_value(turn.hi, "item")
+        if said is None:
+            return turn.ask(
+                Speech().say(turn.say("menu.remove_unclear")), turn.say("menu.reprompt")
+            )
+        found = find_item(rituals.menu_items(turn), said)
+        if found is None:
+            speech = Speech().say(turn.say("menu.not_found", idea=" ".join(words_of(said))))
+            return turn.ask(speech, turn.say("menu.reprompt"))
+        menu = own_menu(turn)
+        turn.couple.menu = [i for i in menu if not _same(i.text, found.text)]
+        turn.changed()
+        speech = Speech().say(turn.say("menu.removed", idea=found.text))
+        return turn.ask(speech, turn.say("menu.reprompt"))
+
+
+class ListMenuHandler(Handler):
+    """'what's on our menu' (read in short pieces; 'more' reads on)."""
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return bool(is_intent_name("ListMenuIntent")(handler_input))
+
+    def respond(self, turn: Turn) -> Response:
+        turn.expect(None)
+        return read_menu(turn)
+
+
+class PickFromMenuHandler(Handler):
+    """'pick something from our menu' (fitted to today's pain when known)."""
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return bool(is_intent_name("PickFromMenuIntent")(handler_input))
+
+    def respond(self, turn: Turn) -> Response:
+        turn.expect(None)
+        return pick_from_menu(turn)
+
+
+# -- the weekly challenge -------------------------------------------------------------
+def active_challenge(turn: Turn) -> Challenge | None:
+    """This week's challenge, while it runs (a week, or until all ten are done)."""
+    challenge = turn.couple.challenge
+    if challenge is None or challenge.done >= CHALLENGE_SIZE:
+        return None
+    if not 0 <= turn.now - challenge.started_at < WEEK:
+        return None
+    return challenge
+
+
+def next_way(turn: Turn, challenge: Challenge) -> str:
+    return turn.content.line("challenge.ways", challenge.done)
+
+
+def challenge_status(turn: Turn, speech: Speech) -> Response:
+    challenge = active_challenge(turn)
+    if challenge is None:
+        old = turn.couple.challenge
+        if old is not None and old.done:
+            speech.say(turn.say("challenge.last_time", count=number_words(old.done)))
+        speech.say(turn.say("challenge.none"))
+        return turn.ask(speech, turn.say("challenge.reprompt"))
+    if challenge.done:
+        speech.say(turn.say("challenge.status", count=number_words(challenge.done)))
+    else:
+        speech.say(turn.say("challenge.status_none_yet"))
+    speech.say(turn.say("challenge.next_intro"), next_way(turn, challenge))
+    return turn.ask(speech, turn.say("challenge.reprompt"))
+
+
+class StartChallengeHandler(Handler):
+    """'start the weekly challenge': ten ways to be close, one at a time."""
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return bool(is_intent_name("StartChallengeIntent")(handler_input))
+
+    def respond(self, turn: Turn) -> Response:
+        turn.expect(None)
+        if active_challenge(turn) is not None:
+            # Never throw away progress on a repeated 'start': tell them where they are.
+            return challenge_status(turn, Speech().say(turn.say("challenge.running")))
+        challenge = Challenge(started_at=turn.now)
+        turn.couple.challenge = challenge
+        turn.changed()
+        speech = Speech().say(turn.say("challenge.start"))
+        speech.say(turn.say("challenge.first_intro"), next_way(turn, challenge))
+        speech.say(turn.say("challenge.how_to_mark"))
+        return turn.ask(speech, turn.say("challenge.reprompt"))
+
+
+class ChallengeDoneHandler(Handler):
+    """'we did one': one more of the ten, and the next idea."""
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return bool(is_intent_name("ChallengeDoneIntent")(handler_input))
+
+    def respond(self, turn: Turn) -> Response:
+        turn.expect(None)
+        challenge = active_challenge(turn)
+        if challenge is None:
+            speech = Speech().say(turn.say("challenge.done_without"))
+            return turn.ask(speech, turn.say("challenge.reprompt"))
+        challenge.done += 1
+        turn.record_practice("challenge")
+        if challenge.done >= CHALLENGE_SIZE:
+            return turn.ask(
+                Speech().say(turn.say("challenge.complete")), turn.say("launch.reprompt")
+            )
+        speech = Speech().say(turn.say("challenge.done", count=number_words(challenge.done)))
+        speech.say(turn.say("challenge.next_intro"), next_way(turn, challenge))
+        return turn.ask(speech, turn.say("challenge.reprompt"))
+
+
+class ChallengeStatusHandler(Handler):
+    """'how's our challenge going'."""
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return bool(is_intent_name("ChallengeStatusIntent")(handler_input))
+
+    def respond(self, turn: Turn) -> Response:
+        turn.expect(None)
+        return challenge_status(turn, Speech())

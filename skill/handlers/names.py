@@ -1,0 +1,87 @@
+"""Names, always optional: 'our names are Sam and Alex', 'call me Sam', 'forget our names'.
+
+Known names take the place of "whoever would like to go first" in turn-taking.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ask_sdk_core.handler_input import HandlerInput
+from ask_sdk_core.utils import is_intent_name
+from ask_sdk_model import Response
+
+from skill.handlers import Handler, slot_value
+from skill.ssml import Speech
+from skill.turn import Turn
+
+MAX_NAME_CHARS = 30
+_NAME = re.compile(r"^[^\W\d_]+(?:[ '\-][^\W\d_]+)*$")
+
+
+def clean_name(raw: str | None) -> str | None:
+    """A first name as it should be spoken back, or None if it isn't one."""
+    if raw is None:
+        return None
+    name = " ".join(raw.split())
+    if not name or len(name) > MAX_NAME_CHARS or not _NAME.match(name):
+        return None
+    return " ".join(part[:1].upper() + part[1:] for part in name.split(" "))
+
+
+class SetNamesHandler(Handler):
+    """'our names are Sam and Alex': the first name said goes first in turn-taking."""
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return bool(is_intent_name("SetNamesIntent")(handler_input))
+
+    def respond(self, turn: Turn) -> Response:
+        turn.expect(None)
+        first = clean_name(slot_value(turn.hi, "first"))
+        second = clean_name(slot_value(turn.hi, "second"))
+        if first is None or second is None or first.lower() == second.lower():
+            return turn.ask(Speech().say(turn.say("names.unclear")), turn.say("names.reprompt"))
+        turn.couple.names = [first, second]
+        turn.changed()
+        speech = Speech().say(turn.say("names.saved", first=first, second=second))
+        return turn.ask(speech, turn.say("launch.reprompt"))
+
+
+class CallMeHandler(Handler):
+    """'call me Sam': one name at a time, the first partner's, then the second's."""
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return bool(is_intent_name("CallMeIntent")(handler_input))
+
+    def respond(self, turn: Turn) -> Response:
+        turn.expect(None)
+        name = clean_name(slot_value(turn.hi, "name"))
+        if name is None:
+            return turn.ask(Speech().say(turn.say("names.unclear")), turn.say("names.reprompt"))
+        names = turn.couple.names
+        if any(n.lower() == name.lower() for n in names):
+            speech = Speech().say(turn.say("names.already", name=name))
+            return turn.ask(speech, turn.say("launch.reprompt"))
+        if len(names) >= 2:
+            speech = Speech().say(turn.say("names.both_known", first=names[0], second=names[1]))
+            return turn.ask(speech, turn.say("names.reprompt"))
+        turn.couple.names = [*names, name]
+        turn.changed()
+        key = "names.saved_one" if len(turn.couple.names) == 1 else "names.saved_second"
+        speech = Speech().say(turn.say(key, name=name))
+        return turn.ask(speech, turn.say("launch.reprompt"))
+
+
+class ForgetNamesHandler(Handler):
+    """'forget our names': back to 'whoever would like to go first'."""
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return bool(is_intent_name("ForgetNamesIntent")(handler_input))
+
+    def respond(self, turn: Turn) -> Response:
+        turn.expect(None)
+        had = bool(turn.couple.names)
+        turn.couple.names = []
+        turn.changed()
+        key = "names.forgotten" if had else "names.none_to_forget"
+        return turn.ask(Speech().say(turn.say(key)), turn.say("launch.reprompt"))

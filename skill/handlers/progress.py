@@ -1,0 +1,97 @@
+"""Practices for the morning, the day and the evening, and 'how are we doing'.
+
+Progress is counted as days they showed up this week, never as a streak that breaks:
+a quiet week is a fresh start, not a failure.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from ask_sdk_core.handler_input import HandlerInput
+from ask_sdk_core.utils import is_intent_name
+from ask_sdk_model import Response
+
+from skill import rituals
+from skill.handlers import Handler, slot_id
+from skill.spoken import join_words, number_words
+from skill.ssml import Speech
+from skill.turn import Turn
+
+DAY = 24 * 3600
+WEEK = 7 * DAY
+
+TIMES_OF_DAY: dict[str, tuple[str, ...]] = {
+    "morning": ("this morning", "breakfast", "waking up", "wake up", "before work", "early"),
+    "daytime": (
+        "day",
+        "the day",
+        "during the day",
+        "afternoon",
+        "lunch",
+        "lunchtime",
+        "midday",
+        "today",
+    ),
+    "evening": ("tonight", "night", "nighttime", "bedtime", "before bed", "after dinner"),
+}
+
+
+def days_showed_up(turn: Turn, within: float = WEEK) -> tuple[int, list[str]]:
+    """Distinct days (rolling 24-hour windows back from now) with any practice, and the
+    kinds of practice done, most frequent first."""
+    recent = [
+        e for e in turn.couple.practice_log if 0 <= turn.now - float(e.get("at") or 0) < within
+    ]
+    days = {int((turn.now - float(e["at"])) // DAY) for e in recent}
+    kinds = [kind for kind, _ in Counter(e["kind"] for e in recent).most_common()]
+    return len(days), kinds
+
+
+def week_summary(turn: Turn) -> Speech:
+    days, kinds = days_showed_up(turn)
+    speech = Speech()
+    if days == 0:
+        return speech.say(turn.say("progress.fresh_week"))
+    if days == 1:
+        speech.say(turn.say("progress.one_day"))
+    else:
+        speech.say(turn.say("progress.days", count=number_words(days)))
+    names = [rituals.ritual_name(turn, kind) for kind in kinds]
+    speech.say(turn.say("progress.what", idea=join_words(names)))
+    return speech.say(turn.say("progress.kind_words"))
+
+
+class HowAreWeDoingHandler(Handler):
+    """'how are we doing': days they showed up this week and what they made time for."""
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return bool(is_intent_name("HowAreWeDoingIntent")(handler_input))
+
+    def respond(self, turn: Turn) -> Response:
+        turn.expect(None)
+        speech = week_summary(turn)
+        challenge = turn.couple.challenge
+        if challenge is not None and challenge.done and 0 <= turn.now - challenge.started_at < WEEK:
+            speech.say(turn.say("challenge.status", count=number_words(challenge.done)))
+        return turn.ask(speech, turn.say("launch.reprompt"))
+
+
+class PracticeIdeaHandler(Handler):
+    """'what can we do this morning' / 'give us an evening practice' / any time."""
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return bool(is_intent_name("PracticeIdeaIntent")(handler_input))
+
+    def respond(self, turn: Turn) -> Response:
+        turn.expect(None)
+        when = slot_id(turn.hi, "time", TIMES_OF_DAY)
+        speech = Speech()
+        if when is None:
+            speech.say(turn.say("practice.any_intro"))
+            for part in TIMES_OF_DAY:
+                speech.say(turn.say(f"practice.{part}"))
+        else:
+            speech.say(turn.say(f"practice.{when}"))
+        speech.say(turn.say("practice.after"))
+        return turn.ask(speech, turn.say("launch.reprompt"))

@@ -1,0 +1,294 @@
+"""The massage timer: on Alexa timers when the couple allows them, else timed halves.
+
+A local HTTPS server on 127.0.0.1 (http.server in a thread, with a throwaway CA that
+requests trusts for the test only) stands in for the Alexa API endpoint named in the
+request envelope's context.System.apiEndpoint. ask-sdk's API client refuses plain HTTP,
+as it should for a bearer token, so the stand-in speaks TLS.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import ipaddress
+import json
+import ssl
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+from skill.ssml import MAX_RESPONSE_AUDIO_MS
+from tests.alexa import Conversation, Reply
+from tests.test_feature_support import TIMERS_SCOPE, chimes, said_one_of, send
+
+
+# -- the stand-in Alexa API ------------------------------------------------------------
+@dataclass
+class FakeAlexaApi:
+    url: str
+    status: int = 200
+    calls: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _certificates(folder: Path) -> tuple[Path, Path, Path]:
+    """A throwaway CA and a server certificate for 127.0.0.1: (ca, cert, key) files."""
+    now = dt.datetime.now(dt.UTC)
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Close Together test CA")])
+    ca = (
+        x509.CertificateBuilder()
+        .subject_name(ca_name)
+        .issuer_name(ca_name)
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(hours=1))
+        .not_valid_after(now + dt.timedelta(hours=1))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .sign(ca_key, hashes.SHA256())
+    )
+    key = ec.generate_private_key(ec.SECP256R1())
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")]))
+        .issuer_name(ca_name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(hours=1))
+        .not_valid_after(now + dt.timedelta(hours=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .sign(ca_key, hashes.SHA256())
+    )
+    paths = folder / "ca.pem", folder / "server.pem", folder / "server.key"
+    paths[0].write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    paths[1].write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    paths[2].write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return paths
+
+
+@pytest.fixture
+def alexa_api(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeAlexaApi]:
+    ca, cert, key = _certificates(tmp_path)
+    api = FakeAlexaApi(url="")
+
+    class Endpoint(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+            length = int(self.headers.get("Content-Length") or 0)
+            body = json.loads(self.rfile.read(length) or b"{}")
+            api.calls.append(
+                {"path": self.path, "auth": self.headers.get("Authorization"), "body": body}
+            )
+            if api.status == 200:
+                reply = {"id": f"timer-{len(api.calls)}", "status": "ON"}
+                reply["duration"] = body.get("duration")
+            else:
+                reply = {"code": "UNAUTHORIZED", "message": "no permission"}
+            data = json.dumps(reply).encode()
+            self.send_response(api.status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, format: str, *args: Any) -> None:  # keep test output quiet
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Endpoint)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True)
+    thread.start()
+    api.url = f"https://127.0.0.1:{server.server_address[1]}"
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(ca))
+    for proxy in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(proxy, raising=False)
+    try:
+        yield api
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+def permission_answer(status: str, token: str = "massage:600", code: str = "200") -> dict:
+    """Alexa's Connections.Response to the AskFor permission prompt."""
+    return {
+        "type": "Connections.Response",
+        "status": {"code": code, "message": "OK"},
+        "name": "AskFor",
+        "payload": {"permissionScope": TIMERS_SCOPE, "status": status},
+        "token": token,
+    }
+
+
+def run_in_parts(first: Reply, talk: Conversation) -> list[Reply]:
+    replies = [first]
+    while not replies[-1].ended:
+        assert len(replies) < 10
+        replies.append(talk.say("ContinueIntent"))
+    return replies
+
+
+def timer_durations(api: FakeAlexaApi) -> list[str]:
+    return [call["body"]["duration"] for call in api.calls]
+
+
+# -- timed halves (no permission, or the offline speaker) -------------------------------
+@pytest.mark.parametrize(
+    ("duration", "halves"),
+    [(None, [150, 150, 150, 150]), ("PT6M", [180, 180]), ("PT5M", [150, 150])],
+)
+def test_offline_speaker_times_the_massage_in_halves(
+    talk: Conversation, store, duration: str | None, halves: list[int]
+) -> None:  # type: ignore[no-untyped-def]
+    first = send(talk, "MassageTimerIntent", {"duration": duration}, offline=True)
+    replies = run_in_parts(first, talk)
+    assert [r.measured.total_break_ms / 1000 for r in replies] == halves
+    assert all(r.measured.audio_ms <= MAX_RESPONSE_AUDIO_MS for r in replies)
+    # A chime and the switch cue exactly halfway, a chime and a close at the end.
+    switch = len(halves) // 2 - 1
+    assert chimes(replies[switch]) == 1 and said_one_of(replies[switch], "massage.switch")
+    assert "continue" in replies[switch].reprompt.lower()
+    assert chimes(replies[-1]) == 1 and said_one_of(replies[-1], "massage.close")
+    assert sum(chimes(r) for r in replies) == 2
+    log = store.load(talk.user)["practice_log"]
+    assert [(e["kind"], e["seconds"]) for e in log] == [("massage", sum(halves))]
+
+
+@pytest.mark.parametrize(
+    ("duration", "seconds", "note"),
+    [("PT2M", 300, "five to ten minutes"), ("PT20M", 600, "five to ten minutes"), ("x", 600, "")],
+)
+def test_length_is_kept_between_five_and_ten_minutes(
+    talk: Conversation, duration: str, seconds: int, note: str
+) -> None:
+    first = send(talk, "MassageTimerIntent", {"duration": duration}, offline=True)
+    assert note in first.text
+    replies = run_in_parts(first, talk)
+    assert sum(r.measured.total_break_ms for r in replies) == seconds * 1000
+
+
+def test_the_second_half_can_wait_for_a_later_session(talk: Conversation, clock) -> None:  # type: ignore[no-untyped-def]
+    first = send(talk, "MassageTimerIntent", {"duration": "PT6M"}, offline=True)
+    talk.end()
+    clock.advance(300)
+    talk.new_session()
+    second = talk.say("ContinueIntent")
+    assert first.measured.total_break_ms == second.measured.total_break_ms == 180_000
+    assert second.ended
+
+
+# -- Alexa timers -----------------------------------------------------------------------
+def test_without_permission_yet_alexa_asks_for_it_by_voice(
+    talk: Conversation, store, alexa_api: FakeAlexaApi
+) -> None:  # type: ignore[no-untyped-def]
+    reply = send(talk, "MassageTimerIntent", {"duration": "PT8M"}, api_endpoint=alexa_api.url)
+    directives = reply.response["directives"]
+    assert directives == [
+        {
+            "type": "Connections.SendRequest",
+            "name": "AskFor",
+            "payload": {
+                "@type": "AskForPermissionsConsentRequest",
+                "@version": "1",
+                "permissionScope": TIMERS_SCOPE,
+            },
+            "token": "massage:480",
+        }
+    ]
+    assert "timers" in reply.text and reply.measured.total_break_ms == 0
+    assert "reprompt" not in reply.response and reply.response.get("shouldEndSession") is None
+    assert alexa_api.calls == []
+    assert store.load(talk.user).get("practice_log", []) == []
+
+
+def test_permission_granted_by_voice_sets_two_alexa_timers(
+    talk: Conversation, store, alexa_api: FakeAlexaApi
+) -> None:  # type: ignore[no-untyped-def]
+    send(talk, "MassageTimerIntent", {"duration": "PT8M"}, api_endpoint=alexa_api.url)
+    done = send(
+        talk, api_endpoint=alexa_api.url, request=permission_answer("ACCEPTED", "massage:480")
+    )
+    assert [c["path"] for c in alexa_api.calls] == ["/v1/alerts/timers"] * 2
+    assert all(c["auth"] == "Bearer test-token" for c in alexa_api.calls)
+    assert timer_durations(alexa_api) == ["PT4M", "PT8M"]
+    switch, end = (c["body"] for c in alexa_api.calls)
+    announce = switch["triggeringBehavior"]["operation"]
+    assert announce["type"] == "ANNOUNCE" and "switch" in announce["textToAnnounce"][0]["text"]
+    assert switch["creationBehavior"]["displayExperience"]["visibility"] == "VISIBLE"
+    assert end["triggeringBehavior"]["notificationConfig"]["playAudible"] is True
+    assert done.ended and done.measured.total_break_ms == 0
+    assert "four minutes" in done.text
+    log = store.load(talk.user)["practice_log"]
+    assert [(e["kind"], e["seconds"]) for e in log] == [("massage", 480)]
+
+
+def test_already_granted_sets_timers_straight_away(
+    talk: Conversation, alexa_api: FakeAlexaApi
+) -> None:
+    reply = send(talk, "MassageTimerIntent", api_endpoint=alexa_api.url, timers="GRANTED")
+    assert timer_durations(alexa_api) == ["PT5M", "PT10M"]
+    assert reply.ended and "directives" not in reply.response
+
+
+@pytest.mark.parametrize("answer", ["DENIED", "NOT_ANSWERED"])
+def test_permission_not_given_falls_back_to_halves(
+    talk: Conversation, alexa_api: FakeAlexaApi, answer: str
+) -> None:
+    send(talk, "MassageTimerIntent", {"duration": "PT6M"}, api_endpoint=alexa_api.url)
+    first = send(talk, api_endpoint=alexa_api.url, request=permission_answer(answer, "massage:360"))
+    assert alexa_api.calls == []
+    replies = run_in_parts(first, talk)
+    assert [r.measured.total_break_ms for r in replies] == [180_000, 180_000]
+
+
+def test_once_declined_it_does_not_ask_again(talk: Conversation, alexa_api: FakeAlexaApi) -> None:
+    reply = send(talk, "MassageTimerIntent", api_endpoint=alexa_api.url, timers="DENIED")
+    assert "directives" not in reply.response and alexa_api.calls == []
+    assert reply.measured.total_break_ms == 150_000
+
+
+def test_device_without_voice_permissions_gets_a_card(
+    talk: Conversation, alexa_api: FakeAlexaApi
+) -> None:
+    send(talk, "MassageTimerIntent", api_endpoint=alexa_api.url)
+    reply = send(talk, api_endpoint=alexa_api.url, request=permission_answer("DENIED", code="400"))
+    assert reply.response["card"] == {
+        "type": "AskForPermissionsConsent",
+        "permissions": [TIMERS_SCOPE],
+    }
+    assert "Alexa app" in reply.text and reply.measured.total_break_ms == 150_000
+
+
+def test_timers_refused_by_alexa_fall_back_to_halves(
+    talk: Conversation, alexa_api: FakeAlexaApi
+) -> None:
+    alexa_api.status = 401
+    reply = send(talk, "MassageTimerIntent", api_endpoint=alexa_api.url, timers="GRANTED")
+    assert len(alexa_api.calls) == 1
+    assert said_one_of(reply, "massage.timers_failed")
+    assert reply.measured.total_break_ms == 150_000 and not reply.ended
+
+
+def test_an_unreachable_api_falls_back_quickly(talk: Conversation) -> None:
+    # Nothing listens on this port: the call fails at once and the couple still gets timing.
+    reply = send(talk, "MassageTimerIntent", api_endpoint="https://127.0.0.1:9", timers="GRANTED")
+    assert said_one_of(reply, "massage.timers_failed")
+    assert reply.measured.total_break_ms == 150_000

@@ -1,0 +1,159 @@
+"""The closeness menu (add, list in pieces, remove, pick; kept across a restart) and the
+weekly challenge of ten ways to be close."""
+
+from __future__ import annotations
+
+from skill.persistence import SQLiteAdapter
+from tests.alexa import Conversation, Reply
+from tests.test_feature_support import CONTENT, said_one_of
+
+DAY = 24 * 3600
+STARTER = [v[:1].lower() + v[1:] for k in ("physical", "emotional", "shared")
+           for v in CONTENT.variants(f"menu.starter.{k}")]  # fmt: skip
+
+
+def read_whole_menu(talk: Conversation) -> list[Reply]:
+    pages = [talk.say("ListMenuIntent")]
+    while "Say more" in pages[-1].text:
+        assert len(pages) < 12
+        pages.append(talk.say("MoreIntent"))
+    return pages
+
+
+def heard(pages: list[Reply]) -> str:
+    return " ".join(p.text for p in pages)
+
+
+def test_menu_round_trip_across_a_restart(
+    talk: Conversation, make_app, config, clock, db_path
+) -> None:  # type: ignore[no-untyped-def]
+    added = talk.say("AddToMenuIntent", item="stargazing")
+    assert "stargazing" in added.text and not added.ended
+    removed = talk.say("RemoveFromMenuIntent", item="foot rubs")
+    assert "foot rubs" in removed.text
+    talk.say("AMAZON.StopIntent")
+
+    restarted = SQLiteAdapter(db_path, clock=clock)
+    try:
+        talk.client = make_app(config, restarted, seed=3).test_client()
+        talk.new_session()
+        menu = heard(read_whole_menu(talk))
+    finally:
+        restarted.close()
+    assert "stargazing" in menu
+    assert "foot rubs" not in menu
+    assert all(item in menu for item in STARTER if item != "foot rubs")
+
+
+def test_the_starter_menu_has_three_columns_read_in_short_pieces(talk: Conversation) -> None:
+    pages = read_whole_menu(talk)
+    assert len(pages) == 3
+    for page, column in zip(pages, ("physical", "emotional", "shared"), strict=True):
+        intros = [v.split("{")[0] for v in CONTENT.variants(f"menu.column.{column}")]
+        assert any(intro in page.text for intro in intros)
+        column_items = CONTENT.variants(f"menu.starter.{column}")
+        assert all(item.lower() in page.text.lower() for item in column_items)
+        assert len(page.text.split()) < 60
+    assert said_one_of(pages[-1], "menu.list_end")
+    assert all(item in heard(pages) for item in STARTER)
+
+
+def test_added_things_land_in_a_fitting_column(talk: Conversation) -> None:
+    talk.say("AddToMenuIntent", item="back scratches")
+    talk.say("AddToMenuIntent", item="writing love letters")
+    talk.say("AddToMenuIntent", item="a puzzle together")
+    pages = read_whole_menu(talk)
+    for item, column in [
+        ("back scratches", "physical"),
+        ("writing love letters", "emotional"),
+        ("a puzzle together", "shared"),
+    ]:
+        page = next(p.text for p in pages if item in p.text)
+        intros = [v.split("{")[0] for v in CONTENT.variants(f"menu.column.{column}")]
+        assert any(intro in page for intro in intros), (item, page)
+    # Seven things to touch are read as two short pieces, not six and a lonely one.
+    touch = [i.lower() for i in CONTENT.variants("menu.starter.physical")] + ["back scratches"]
+    per_page = [sum(item in p.text for item in touch) for p in pages]
+    assert [n for n in per_page if n] == [4, 3]
+
+
+def test_adding_something_twice_and_removing_something_absent(talk: Conversation) -> None:
+    assert said_one_of(talk.say("AddToMenuIntent", item="Reading Aloud"), "menu.already",
+                       idea="reading aloud")  # fmt: skip
+    missing = talk.say("RemoveFromMenuIntent", item="skydiving")
+    assert "couldn't find skydiving" in missing.text
+
+
+def test_removing_finds_what_they_mean(talk: Conversation, store) -> None:  # type: ignore[no-untyped-def]
+    reply = talk.say("RemoveFromMenuIntent", item="the foot rub")
+    assert "foot rubs" in reply.text
+    texts = [m["text"] for m in store.load(talk.user)["menu"]]
+    assert "foot rubs" not in texts and "hand massage" in texts
+
+
+def test_an_empty_menu_says_how_to_add(talk: Conversation) -> None:
+    for item in STARTER:
+        talk.say("RemoveFromMenuIntent", item=item)
+    assert said_one_of(talk.say("ListMenuIntent"), "menu.empty")
+    assert said_one_of(talk.say("PickFromMenuIntent"), "menu.empty")
+
+
+def test_pick_and_another_one_offer_different_things(talk: Conversation) -> None:
+    first = talk.say("PickFromMenuIntent")
+    second = talk.say("AnotherOneIntent")
+    pick = [i for i in STARTER if i in first.text]
+    again = [i for i in STARTER if i in second.text]
+    assert len(pick) == 1 and len(again) == 1 and pick != again
+
+
+def test_checkin_idea_comes_from_their_own_menu(talk: Conversation, store) -> None:  # type: ignore[no-untyped-def]
+    store.save(
+        talk.user,
+        {"first_seen": 1.0, "menu": [{"text": "stargazing on the balcony", "kind": "shared"}]},
+    )
+    talk.say("EveningCheckInIntent")
+    talk.say("PainLevelIntent", level="8")
+    talk.say("PainLevelIntent", level="3")
+    idea = talk.say("AMAZON.NextIntent")
+    assert "stargazing on the balcony" in idea.text
+
+
+# -- the weekly challenge ---------------------------------------------------------------
+WAYS = CONTENT.variants("challenge.ways")
+
+
+def test_ten_ways_one_at_a_time_with_progress(talk: Conversation, store) -> None:  # type: ignore[no-untyped-def]
+    start = talk.say("StartChallengeIntent")
+    assert WAYS[0] in start.text and "we did one" in start.text
+    for done in range(1, 10):
+        reply = talk.say("ChallengeDoneIntent")
+        assert WAYS[done] in reply.text
+    status = talk.say("ChallengeStatusIntent")
+    assert "nine of this week's ten" in status.text and WAYS[9] in status.text
+    finished = talk.say("ChallengeDoneIntent")
+    assert said_one_of(finished, "challenge.complete")
+    log = store.load(talk.user)["practice_log"]
+    assert [e["kind"] for e in log] == ["challenge"] * 10
+
+
+def test_starting_again_midweek_keeps_progress(talk: Conversation) -> None:
+    talk.say("StartChallengeIntent")
+    talk.say("ChallengeDoneIntent")
+    again = talk.say("StartChallengeIntent")
+    assert "one of this week's ten" in again.text and WAYS[1] in again.text
+
+
+def test_a_week_later_the_challenge_rests_kindly(talk: Conversation, clock) -> None:  # type: ignore[no-untyped-def]
+    talk.say("StartChallengeIntent")
+    talk.say("ChallengeDoneIntent")
+    talk.say("ChallengeDoneIntent")
+    clock.advance(8 * DAY)
+    status = talk.say("ChallengeStatusIntent")
+    assert "two of the ten" in status.text and said_one_of(status, "challenge.none")
+    fresh = talk.say("StartChallengeIntent")
+    assert WAYS[0] in fresh.text
+
+
+def test_we_did_one_without_a_challenge(talk: Conversation) -> None:
+    reply = talk.say("ChallengeDoneIntent")
+    assert said_one_of(reply, "challenge.done_without") and not reply.ended

@@ -1,0 +1,126 @@
+"""Pain-aware ideas and scripts: fitted to the level, remembered for the day, and shaping
+the menu pick and the evening check-in (the short version on hard days)."""
+
+from __future__ import annotations
+
+import pytest
+
+from skill.spoken import number_words
+from tests.alexa import Conversation
+from tests.test_feature_support import CONTENT, said_one_of
+
+HOURS = 3600
+STARTER = {
+    kind: {v[:1].lower() + v[1:] for v in CONTENT.variants(f"menu.starter.{kind}")}
+    for kind in ("physical", "emotional", "shared")
+}
+
+
+@pytest.mark.parametrize(
+    ("level", "bucket"),
+    [(0, "low"), (2, "low"), (3, "low"), (4, "middle"), (6, "middle"), (7, "high"), (10, "high")],
+)
+def test_ideas_and_script_fit_the_level(talk: Conversation, level: int, bucket: str) -> None:
+    reply = talk.say("PainLevelIntent", level=str(level))
+    words = number_words(level)
+    assert said_one_of(reply, f"pain.ideas.{bucket}")
+    assert said_one_of(reply, f"pain.script.{bucket}", level=words)
+    assert f"my pain is at {words}" in reply.text and "flexible" in reply.text
+    # Emotional closeness is named as real closeness on high days; care is for touch pain.
+    assert said_one_of(reply, "pain.still_counts") == (bucket == "high")
+    assert "physiotherapist" not in reply.text
+    assert not reply.ended and reply.reprompt
+
+
+def test_gentlest_touch_comes_first_on_middle_days() -> None:
+    for line in CONTENT.variants("pain.ideas.middle"):
+        lower = line.lower()
+        assert lower.index("hand") < lower.index("massage"), line
+
+
+def test_high_days_lead_with_closeness_beyond_touch() -> None:
+    for line in CONTENT.variants("pain.ideas.high") + CONTENT.variants("pain.ideas.touch"):
+        assert not any(w in line.lower() for w in ("hug", "massage", "rub", "cuddle")), line
+
+
+def test_a_high_pain_day(talk: Conversation) -> None:
+    reply = talk.say("HighPainDayIntent")
+    assert said_one_of(reply, "pain.ideas.high")
+    assert said_one_of(reply, "pain.script.high_day")
+    assert said_one_of(reply, "pain.still_counts")
+    assert "physiotherapist" not in reply.text
+
+
+def test_when_touch_hurts_it_gently_names_professional_help(talk: Conversation) -> None:
+    reply = talk.say("TouchHurtsIntent")
+    assert said_one_of(reply, "pain.ideas.touch")
+    assert said_one_of(reply, "pain.script.touch_day")
+    assert "pelvic health physiotherapist" in reply.text
+    assert "pain psychologist" in reply.text
+    assert not reply.ended
+
+
+def test_the_day_is_remembered_and_the_hardest_answer_counts(talk: Conversation, store) -> None:  # type: ignore[no-untyped-def]
+    talk.say("PainLevelIntent", level="8")
+    talk.say("PainLevelIntent", level="2")  # the other partner, feeling better
+    assert store.load(talk.user)["pain"]["level"] == 8
+    talk.say("TouchHurtsIntent")
+    assert store.load(talk.user)["pain"]["bucket"] == "touch"
+
+
+def test_on_a_hard_day_the_checkin_offers_its_short_version(talk: Conversation, store) -> None:  # type: ignore[no-untyped-def]
+    talk.say("HighPainDayIntent")
+    offer = talk.say("EveningCheckInIntent")
+    assert said_one_of(offer, "checkin.short_offer") and not offer.ended
+    first = talk.say("AMAZON.YesIntent")
+    assert said_one_of(first, "checkin.short_opening")
+    assert "zero to ten" not in first.text  # no pain questions today
+    assert first.measured.total_break_ms == 45_000
+    second = talk.say("AMAZON.NextIntent")
+    assert second.measured.total_break_ms == 45_000
+    hug_offer = talk.say("AMAZON.NextIntent")
+    assert "hug" in hug_offer.text
+    hug = talk.say("AMAZON.YesIntent")
+    assert hug.ended and hug.measured.total_break_ms == 20_000
+    log = store.load(talk.user)["practice_log"]
+    assert [e["kind"] for e in log] == ["checkin", "hug"]
+
+
+def test_saying_no_to_the_short_version_gives_the_full_checkin(talk: Conversation) -> None:
+    talk.say("TouchHurtsIntent")
+    talk.say("EveningCheckInIntent")
+    full = talk.say("AMAZON.NoIntent")
+    assert said_one_of(full, "checkin.opening") and "zero to ten" in full.text
+
+
+def test_the_next_day_starts_fresh(talk: Conversation, clock) -> None:  # type: ignore[no-untyped-def]
+    talk.say("HighPainDayIntent")
+    talk.say("AMAZON.StopIntent")
+    clock.advance(20 * HOURS)
+    reply = talk.say("EveningCheckInIntent")
+    assert said_one_of(reply, "checkin.opening")
+
+
+def test_menu_pick_fits_a_high_pain_day(talk: Conversation) -> None:
+    talk.say("PainLevelIntent", level="9")
+    for _ in range(8):
+        reply = talk.say("PickFromMenuIntent")
+        assert said_one_of(reply, "menu.pick_fit.high")
+        picked = [item for kind in STARTER for item in STARTER[kind] if item in reply.text]
+        assert picked and all(item not in STARTER["physical"] for item in picked), reply.text
+
+
+def test_menu_pick_on_a_low_day_is_touch(talk: Conversation) -> None:
+    talk.say("PainLevelIntent", level="1")
+    reply = talk.say("PickFromMenuIntent")
+    assert any(item in reply.text for item in STARTER["physical"])
+
+
+def test_checkin_idea_uses_the_days_pain_when_levels_are_skipped(talk: Conversation) -> None:
+    talk.say("TouchHurtsIntent")
+    talk.say("EveningCheckInIntent")
+    talk.say("AMAZON.NoIntent")  # the full check-in
+    talk.say("SkipIntent")
+    talk.say("SkipIntent")
+    idea = talk.say("AMAZON.NextIntent")
+    assert said_one_of(idea, "idea.high")
