@@ -31,7 +31,11 @@ def _gunicorn_app(config: Config, options: dict[str, Any]) -> Any:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    config = Config.from_env()
+    try:
+        config = Config.from_env()
+    except ValueError as exc:
+        print(f"close-together: {exc}", file=sys.stderr)
+        return 2
     if args.no_verify:
         config = config.with_(verify=False)
     log_config = logging_config(config.log_level, args.log_format)

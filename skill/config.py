@@ -15,6 +15,35 @@ def default_db_path() -> Path:
     return Path(base) / "close-together" / "close-together.sqlite3"
 
 
+MIN_TALK_SECONDS = 5
+MAX_TALK_SECONDS = 120
+MAX_MORE_TALK_SECONDS = 180
+
+
+class ConfigError(ValueError):
+    """A configuration value is unusable; the message says which and why."""
+
+
+def _int_in(value: str, name: str, low: int, high: int) -> int:
+    try:
+        number = int(value.strip())
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number of seconds, not {value!r}") from None
+    if not low <= number <= high:
+        raise ConfigError(f"{name} must be between {low} and {high}, not {number}")
+    return number
+
+
+def _timezone(value: str) -> str:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(value.strip())
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"CLOSE_TOGETHER_TIMEZONE {value!r} is not a known time zone") from None
+    return value.strip()
+
+
 def _flag(value: str | None, default: bool) -> bool:
     if value is None or value.strip() == "":
         return default
@@ -33,6 +62,7 @@ class Config:
     talk_seconds: int = 45
     more_talk_seconds: int = 90
     resume_hours: float = 12.0
+    timezone: str = "UTC"  # for counting calendar days ("days you showed up")
     max_body_bytes: int = 64 * 1024
     log_level: str = "INFO"
     dynamodb_table: str = "close-together"
@@ -54,7 +84,17 @@ class Config:
         if env.get("CLOSE_TOGETHER_LOG_LEVEL"):
             values["log_level"] = env["CLOSE_TOGETHER_LOG_LEVEL"].upper()
         if env.get("CLOSE_TOGETHER_TALK_SECONDS"):
-            values["talk_seconds"] = int(env["CLOSE_TOGETHER_TALK_SECONDS"])
+            talk = _int_in(
+                env["CLOSE_TOGETHER_TALK_SECONDS"],
+                "CLOSE_TOGETHER_TALK_SECONDS",
+                MIN_TALK_SECONDS,
+                MAX_TALK_SECONDS,
+            )
+            values["talk_seconds"] = talk
+            # "More time" doubles a turn (90 s by default), always within Alexa's 240 s.
+            values["more_talk_seconds"] = min(max(2 * talk, 90), MAX_MORE_TALK_SECONDS)
+        if env.get("CLOSE_TOGETHER_TIMEZONE"):
+            values["timezone"] = _timezone(env["CLOSE_TOGETHER_TIMEZONE"])
         if env.get("CLOSE_TOGETHER_DYNAMODB_TABLE"):
             values["dynamodb_table"] = env["CLOSE_TOGETHER_DYNAMODB_TABLE"]
         region = env.get("CLOSE_TOGETHER_DYNAMODB_REGION") or env.get("AWS_REGION")

@@ -16,7 +16,16 @@ from ask_sdk_model.ui import SsmlOutputSpeech
 from skill.errors import StorageError
 from skill.ssml import Speech
 from skill.state import Couple
-from skill.turn import COUPLE, DIRTY, LOAD_FAILED, Deps
+from skill.turn import (
+    AWAITING,
+    COUPLE,
+    DIRTY,
+    LOAD_FAILED,
+    PENDING,
+    SESSION_PROGRESS,
+    Deps,
+    session_of,
+)
 
 log = logging.getLogger("close_together")
 STARTED = "started_at_perf"
@@ -36,6 +45,17 @@ class TimingInterceptor(AbstractRequestInterceptor):  # type: ignore[misc]
         handler_input.attributes_manager.request_attributes[STARTED] = time.perf_counter()
 
 
+class PendingQuestionInterceptor(AbstractRequestInterceptor):  # type: ignore[misc]
+    """Move the question the last response asked out of the session: it lives one turn."""
+
+    def process(self, handler_input: HandlerInput) -> None:
+        session = session_of(handler_input)
+        if session is not None:
+            handler_input.attributes_manager.request_attributes[PENDING] = session.pop(
+                AWAITING, None
+            )
+
+
 class SaveCoupleInterceptor(AbstractResponseInterceptor):  # type: ignore[misc]
     """Save the couple's record once, after the handler; say so honestly if it fails."""
 
@@ -50,6 +70,7 @@ class SaveCoupleInterceptor(AbstractResponseInterceptor):  # type: ignore[misc]
             attrs[OUTCOME] = "load_failed"
             note = "storage.not_loaded"
         elif attrs.get(DIRTY) and isinstance(couple := attrs.get(COUPLE), Couple):
+            couple.prune(self.deps.clock(), self.deps.config.resume_hours * 3600)
             handler_input.attributes_manager.persistent_attributes = couple.to_attributes()
             try:
                 handler_input.attributes_manager.save_persistent_attributes()
@@ -57,10 +78,23 @@ class SaveCoupleInterceptor(AbstractResponseInterceptor):  # type: ignore[misc]
             except StorageError:
                 attrs[OUTCOME] = "save_failed"
                 note = "storage.not_saved"
+        mirror_progress(handler_input)
         speech = response.output_speech if response is not None else None
         if note and isinstance(speech, SsmlOutputSpeech) and speech.ssml:
             text = Speech().say(self.deps.content.say(note)).ssml[len("<speak>") :]
             speech.ssml = speech.ssml[: -len("</speak>")] + " " + text
+
+
+def mirror_progress(handler_input: HandlerInput) -> None:
+    """Keep this session's copy of the unfinished ritual in step with the couple's record."""
+    session = session_of(handler_input)
+    couple = handler_input.attributes_manager.request_attributes.get(COUPLE)
+    if session is None or not isinstance(couple, Couple):
+        return  # no session, or this turn never looked at the couple
+    if couple.progress is not None:
+        session[SESSION_PROGRESS] = couple.progress.to_dict()
+    else:
+        session.pop(SESSION_PROGRESS, None)
 
 
 class RememberSpeechInterceptor(AbstractResponseInterceptor):  # type: ignore[misc]
@@ -70,7 +104,7 @@ class RememberSpeechInterceptor(AbstractResponseInterceptor):  # type: ignore[mi
         if response is None or response.should_end_session is not False:
             return
         speech = response.output_speech
-        session = handler_input.attributes_manager.session_attributes
+        session = session_of(handler_input)
         if isinstance(speech, SsmlOutputSpeech) and session is not None:
             session["last_ssml"] = speech.ssml
 

@@ -93,6 +93,8 @@ class SQLiteAdapter(AbstractPersistenceAdapter):  # type: ignore[misc]
             self.path, timeout=self.busy_timeout, isolation_level=None, check_same_thread=True
         )
         conn.execute("PRAGMA synchronous=NORMAL")
+        # Deleted records are overwritten, not just unlinked: "forget us" means gone.
+        conn.execute("PRAGMA secure_delete=ON")
         return conn
 
     def _conn(self) -> sqlite3.Connection:
@@ -184,8 +186,15 @@ class SQLiteAdapter(AbstractPersistenceAdapter):  # type: ignore[misc]
             raise StorageError("stored record is unreadable") from exc
 
     def delete(self, key: str) -> None:
+        """Delete a couple's row, then fold the WAL into the file and empty it, so no copy
+        of the deleted record is left behind in the write-ahead log."""
         conn = self._conn()
-        self._wrap(lambda: conn.execute("DELETE FROM couples WHERE id = ?", (key,)))
+
+        def delete_and_truncate() -> None:
+            conn.execute("DELETE FROM couples WHERE id = ?", (key,))
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+        self._wrap(delete_and_truncate)
 
     def count(self) -> int:
         conn = self._conn()

@@ -76,7 +76,7 @@ def request_handlers(deps: Deps) -> list[AbstractRequestHandler]:
 
 
 def request_interceptors(deps: Deps) -> list[AbstractRequestInterceptor]:
-    return [interceptors.TimingInterceptor()]
+    return [interceptors.TimingInterceptor(), interceptors.PendingQuestionInterceptor()]
 
 
 def response_interceptors(deps: Deps) -> list[AbstractResponseInterceptor]:

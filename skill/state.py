@@ -24,6 +24,8 @@ MENU_ITEM_CHARS = 60
 MENU_KINDS = ("physical", "emotional", "shared")
 PAIN_BUCKETS = ("low", "middle", "high", "touch")
 CHALLENGE_SIZE = 10
+PAIN_NOTE_SECONDS = 24 * 3600
+STALE_PROGRESS_SECONDS = 7 * 24 * 3600
 
 
 def _num(value: Any, default: float | None = None) -> float | None:
@@ -52,6 +54,7 @@ class Progress:
     reasks: int = 0
     question: int | None = None
     seconds: int | None = None  # the whole length of a timed ritual (breathing, massage)
+    idea: str | None = None  # the closeness idea offered at the idea step, so repeat says it again
 
     @property
     def highest_pain(self) -> int | None:
@@ -69,6 +72,7 @@ class Progress:
             "reasks": self.reasks,
             "question": self.question,
             "seconds": self.seconds,
+            "idea": self.idea,
         }
 
     @classmethod
@@ -93,6 +97,7 @@ class Progress:
             reasks=_int_or_none(data.get("reasks")) or 0,
             question=_int_or_none(data.get("question")),
             seconds=_int_or_none(data.get("seconds")),
+            idea=data["idea"] if isinstance(data.get("idea"), str) else None,
         )
 
 
@@ -179,6 +184,23 @@ class Couple:
     challenge: Challenge | None = None
     weekly_at: float | None = None
     weekly_offered_at: float | None = None
+
+    def prune(self, now: float, resume_seconds: float) -> None:
+        """Forget sensitive things once they are no longer useful.
+
+        Today's pain note lasts a day; an unfinished ritual past the resume window keeps
+        only which ritual it was (so "continue" can offer to begin it afresh) and goes
+        entirely after a week.
+        """
+        if self.pain is not None and now - self.pain.at > PAIN_NOTE_SECONDS:
+            self.pain = None
+        progress = self.progress
+        if progress is not None and now - progress.updated_at > resume_seconds:
+            if now - progress.updated_at > STALE_PROGRESS_SECONDS:
+                self.progress = None
+            else:
+                progress.pain = [None, None]
+                progress.idea = None
 
     def to_attributes(self) -> dict[str, Any]:
         attrs: dict[str, Any] = {

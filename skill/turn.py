@@ -16,13 +16,36 @@ from skill.config import Config
 from skill.content import Content
 from skill.errors import StorageError
 from skill.ssml import Speech
-from skill.state import Couple
+from skill.state import Couple, Progress
 
 log = logging.getLogger("close_together")
 
 COUPLE = "couple"
 DIRTY = "couple_changed"
 LOAD_FAILED = "couple_load_failed"
+NEW_COUPLE = "couple_is_new"
+# The one question just asked (e.g. "forget everything?"): kept in the session for exactly
+# one turn. An interceptor moves it to PENDING at the start of every request, so a "yes"
+# several turns later never answers an old question.
+AWAITING = "awaiting"
+PENDING = "pending_answer"
+# The unfinished ritual mirrored in the session, so a ritual keeps going within a session
+# even while the store cannot be written.
+SESSION_PROGRESS = "progress"
+
+
+def session_of(handler_input: HandlerInput) -> dict[str, Any] | None:
+    """Session attributes, or None for requests outside a session (skill events)."""
+    if handler_input.request_envelope.session is None:
+        return None
+    attrs = handler_input.attributes_manager.session_attributes
+    return attrs if isinstance(attrs, dict) else None
+
+
+def pending(handler_input: HandlerInput) -> str | None:
+    """The question this turn answers, if the last response asked one."""
+    value = handler_input.attributes_manager.request_attributes.get(PENDING)
+    return value if isinstance(value, str) else None
 
 
 @dataclass(frozen=True)
@@ -56,10 +79,30 @@ class Turn:
                 log.warning("storage read failed")
                 attrs[LOAD_FAILED] = True
                 stored = {}
-            attrs[COUPLE] = Couple.from_attributes(stored)
+            loaded = Couple.from_attributes(stored)
+            self._adopt_session_progress(loaded)
+            attrs[NEW_COUPLE] = loaded.first_seen is None and not attrs.get(LOAD_FAILED)
+            if attrs[NEW_COUPLE]:
+                loaded.first_seen = self.now
+                self.changed()
+            attrs[COUPLE] = loaded
         couple = attrs[COUPLE]
         assert isinstance(couple, Couple)
         return couple
+
+    @property
+    def is_new_couple(self) -> bool:
+        """True on the very first request this couple ever made (any request, not just launch)."""
+        self.couple  # noqa: B018 - loading decides it
+        return bool(self.hi.attributes_manager.request_attributes.get(NEW_COUPLE))
+
+    def _adopt_session_progress(self, couple: Couple) -> None:
+        """Prefer this session's copy of the ritual when it is newer than the stored one."""
+        mirrored = Progress.from_dict(self.session.get(SESSION_PROGRESS))
+        if mirrored is None:
+            return
+        if couple.progress is None or mirrored.updated_at > couple.progress.updated_at:
+            couple.progress = mirrored
 
     def changed(self) -> None:
         """Mark the couple's record to be saved once the response is built."""
@@ -79,19 +122,21 @@ class Turn:
     # -- session -----------------------------------------------------------------
     @property
     def session(self) -> dict[str, Any]:
-        attrs = self.hi.attributes_manager.session_attributes
-        return {} if attrs is None else attrs  # None only outside a session (events)
+        """Session attributes; a throwaway dict outside a session (events have none)."""
+        attrs = session_of(self.hi)
+        return {} if attrs is None else attrs
 
     @property
     def awaiting(self) -> str | None:
-        value = self.session.get("awaiting")
-        return value if isinstance(value, str) else None
+        """The question this turn answers (asked by the previous response), if any."""
+        return pending(self.hi)
 
     def expect(self, what: str | None) -> None:
+        """Ask the next turn to answer `what`; None: this response asks nothing."""
         if what is None:
-            self.session.pop("awaiting", None)
+            self.session.pop(AWAITING, None)
         else:
-            self.session["awaiting"] = what
+            self.session[AWAITING] = what
 
     # -- speech ------------------------------------------------------------------
     def say(self, key: str, **values: object) -> str:

@@ -15,13 +15,20 @@ from werkzeug.exceptions import HTTPException
 
 from skill.builder import build_skill
 from skill.config import Config
+from skill.errors import StorageError
 
 log = logging.getLogger("close_together")
 
 # A valid Alexa response with nothing to say: for events and request types we don't know.
 EMPTY_RESPONSE = {"version": "1.0", "response": {}}
 # Alexa always sends these inside a session; without one they are malformed.
-DIALOGUE_REQUESTS = ("LaunchRequest", "IntentRequest", "SessionEndedRequest")
+DIALOGUE_REQUESTS = (
+    "LaunchRequest",
+    "IntentRequest",
+    "SessionEndedRequest",
+    "Connections.Response",
+)
+MAX_JSON_DEPTH = 64  # real envelopes nest about 8 deep
 
 
 class Verifier(Protocol):
@@ -35,6 +42,19 @@ class BadRequest(Exception):
         super().__init__(reason)
         self.reason = reason
         self.status = status
+
+
+def json_depth(value: Any) -> int:
+    """How deeply a parsed JSON value nests (iteratively: no recursion limit to hit)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if isinstance(node, dict):
+            stack.extend((child, depth + 1) for child in node.values())
+        elif isinstance(node, list):
+            stack.extend((child, depth + 1) for child in node)
+    return deepest
 
 
 def make_verifier(config: Config) -> Verifier | None:
@@ -69,6 +89,27 @@ def create_app(
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
     app.extensions["close_together"] = {"skill": skill, "verifier": verifier, "config": config}
 
+    def verified(body: bytes) -> Any:
+        """Verification is the one gate in front of the skill: it sees the raw bytes."""
+        from skill.verification import VerificationError
+
+        assert verifier is not None
+        try:
+            return verifier.verify(request.headers, body)
+        except VerificationError as exc:
+            log.warning("rejected request: %s", exc.reason)
+            raise BadRequest(exc.reason) from None
+        except RecursionError:
+            raise BadRequest("body is nested too deeply") from None
+
+    def parse(body: bytes) -> Any:
+        try:
+            return json.loads(body)
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            raise BadRequest("body is not valid JSON") from None
+        except RecursionError:
+            raise BadRequest("body is nested too deeply") from None
+
     def read_envelope() -> dict[str, Any]:
         if request.mimetype != "application/json":
             raise BadRequest("content type must be application/json", 415)
@@ -78,21 +119,11 @@ def create_app(
         body = request.get_data(cache=False)
         if len(body) > config.max_body_bytes:
             raise BadRequest("request body is too large", 413)
-        # Verification is the one gate in front of the skill: it sees the raw bytes.
-        if verifier is not None:
-            from skill.verification import VerificationError
-
-            try:
-                return verifier.verify(request.headers, body)
-            except VerificationError as exc:
-                log.warning("rejected request: %s", exc.reason)
-                raise BadRequest(exc.reason) from None
-        try:
-            envelope = json.loads(body)
-        except (UnicodeDecodeError, json.JSONDecodeError):
-            raise BadRequest("body is not valid JSON") from None
+        envelope = verified(body) if verifier is not None else parse(body)
         if not isinstance(envelope, dict):
             raise BadRequest("body must be a JSON object")
+        if json_depth(envelope) > MAX_JSON_DEPTH:
+            raise BadRequest("body is nested too deeply")
         return envelope
 
     @app.post("/")
@@ -110,6 +141,8 @@ def create_app(
             raise BadRequest("request envelope has fields of the wrong type") from None
         except (TypeError, ValueError, AttributeError, KeyError):
             raise BadRequest("request envelope has fields of the wrong type") from None
+        except RecursionError:
+            raise BadRequest("body is nested too deeply") from None
         if request_envelope.request is None:
             raise BadRequest("request is missing")
         if req["type"] in DIALOGUE_REQUESTS and request_envelope.session is None:
@@ -118,7 +151,13 @@ def create_app(
             getattr(request_envelope.request.intent, "name", None), str
         ):
             raise BadRequest("intent name is missing")
-        response_envelope = skill.invoke(request_envelope=request_envelope, context=None)
+        try:
+            response_envelope = skill.invoke(request_envelope=request_envelope, context=None)
+        except StorageError:
+            # Only an event that must not be lost (skill disabled: delete the data) gets
+            # here; a 503 makes Alexa deliver it again.
+            log.warning("request type=%s failed: storage unavailable", req["type"])
+            return jsonify({"error": "storage unavailable, try again"}), 503
         return jsonify(serializer.serialize(response_envelope))
 
     @app.get("/healthz")

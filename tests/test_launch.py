@@ -74,3 +74,17 @@ def test_launch_offers_to_continue_unfinished_ritual(talk: Conversation, clock) 
     assert "continue" in reply.text and "highs and lows" in reply.text
     resumed = talk.say("AMAZON.YesIntent")
     assert "high point" in resumed.text or "best part" in resumed.text
+
+
+def test_one_shot_couples_are_not_welcomed_as_new(talk: Conversation, clock) -> None:  # type: ignore[no-untyped-def]
+    talk.say("HugTimerIntent")
+    clock.advance(3 * 24 * 3600)
+    talk.say("EveningCheckInIntent")
+    talk.say("AMAZON.StopIntent")
+    reply = talk.launch()
+    assert "I guide" not in reply.text
+    assert "continue" in reply.text, "their unfinished check-in is offered"
+
+
+def test_first_ever_launch_with_nothing_to_resume_explains_itself(talk: Conversation) -> None:
+    assert "I guide" in talk.launch().text

@@ -66,3 +66,39 @@ def test_logs_of_a_full_ritual_hold_no_personal_values(talk: Conversation, store
             if len(sentence) > 25:
                 assert sentence not in logged
     assert "level" not in logged.replace("log", "")
+
+
+def test_an_old_forget_question_is_not_answered_turns_later(talk: Conversation, store) -> None:  # type: ignore[no-untyped-def]
+    talk.say("EveningCheckInIntent")
+    talk.say("ForgetUsIntent")
+    talk.say("AMAZON.RepeatIntent")  # they moved on without answering
+    talk.say("SkipIntent")
+    reply = talk.say("AMAZON.YesIntent")
+    assert "erased" not in reply.text
+    assert store.count() == 1, "the couple's record is still there"
+
+
+def test_forgotten_data_leaves_no_trace_in_the_files(talk: Conversation, store, db_path) -> None:  # type: ignore[no-untyped-def]
+    store.save(talk.user, {"first_seen": 1.0, "names": ["Marguerite", "Quillon"]})
+    talk.say("HighsAndLowsIntent")
+    talk.say("ForgetUsIntent")
+    talk.say("AMAZON.YesIntent")
+    for path in db_path.parent.glob(db_path.name + "*"):
+        data = path.read_bytes()
+        assert b"Marguerite" not in data and talk.user.encode() not in data, path.name
+
+
+def test_old_pain_notes_and_stale_progress_are_pruned(talk: Conversation, store, clock) -> None:  # type: ignore[no-untyped-def]
+    talk.say("EveningCheckInIntent")
+    talk.say("PainLevelIntent", level="8")
+    talk.say("AMAZON.StopIntent")
+    clock.advance(13 * 3600)
+    talk.say("KissIntent")  # any saving request prunes
+    saved = store.load(talk.user)
+    assert saved["progress"]["pain"] == [None, None], "stale ritual keeps no pain levels"
+    clock.advance(12 * 3600)
+    talk.say("KissIntent")
+    assert "pain" not in store.load(talk.user), "a day-old pain note is gone"
+    clock.advance(7 * 24 * 3600)
+    talk.say("KissIntent")
+    assert "progress" not in store.load(talk.user)

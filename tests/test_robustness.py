@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import resource
 import sqlite3
 import threading
 from collections.abc import Iterator
 
+import pytest
+
+from skill.errors import StorageError
 from skill.persistence import SQLiteAdapter
 from tests.alexa import Conversation, Reply, envelope
 
@@ -122,3 +126,89 @@ def test_a_crashing_store_gets_a_kind_answer_not_a_500(make_app, caplog) -> None
     reply = Reply(resp.get_json())
     assert "went wrong" in reply.text and not reply.ended
     assert "RuntimeError" in caplog.text and "Zephyrine" not in caplog.text
+
+
+SESSIONLESS_EVENTS = [
+    "AlexaSkillEvent.SkillEnabled",
+    "AlexaSkillEvent.SkillPermissionChanged",
+    "AlexaSkillEvent.SkillAccountLinked",
+    "Messaging.MessageReceived",
+]
+
+
+@pytest.mark.parametrize("kind", SESSIONLESS_EVENTS)
+def test_events_without_a_session_get_a_silent_valid_answer(client, kind) -> None:  # type: ignore[no-untyped-def]
+    env = envelope("LaunchRequest")
+    del env["session"]
+    env["request"] = {
+        "type": kind,
+        "requestId": "amzn1.echo-api.request.event",
+        "timestamp": "2026-11-22T20:00:00Z",
+        "locale": "en-US",
+        "name": "AskFor",
+        "status": {"code": "200", "message": "OK"},
+        "payload": {},
+    }
+    resp = client.post("/", json=env)
+    assert resp.status_code == 200
+    assert "outputSpeech" not in resp.get_json()["response"]
+
+
+def test_skill_disabled_with_storage_down_asks_alexa_to_retry(make_app, db_path) -> None:  # type: ignore[no-untyped-def]
+    class Down(SQLiteAdapter):
+        def delete_attributes(self, request_envelope):  # type: ignore[no-untyped-def]
+            raise StorageError("storage unavailable")
+
+    env = envelope("LaunchRequest")
+    del env["session"]
+    env["request"] = {
+        "type": "AlexaSkillEvent.SkillDisabled",
+        "requestId": "amzn1.echo-api.request.disabled",
+        "timestamp": "2026-11-22T20:00:00Z",
+        "body": {"userInformationPersistenceStatus": "NOT_PERSISTED"},
+    }
+    resp = make_app(adapter=Down(db_path)).test_client().post("/", json=env)
+    assert resp.status_code == 503 and "try again" in resp.get_json()["error"]
+
+
+def test_a_ritual_keeps_going_while_the_store_cannot_be_written(make_app, db_path, clock) -> None:  # type: ignore[no-untyped-def]
+    class ReadOnly(SQLiteAdapter):
+        def save_attributes(self, request_envelope, attributes):  # type: ignore[no-untyped-def]
+            raise StorageError("disk full")
+
+    talk = Conversation(make_app(adapter=ReadOnly(db_path)).test_client(), clock)
+    first = talk.say("HighsAndLowsIntent")
+    assert NOT_SAVED in first.text
+    second = talk.say("AMAZON.NextIntent")
+    assert "low point" in second.text or "toughest" in second.text
+    assert NOT_SAVED in second.text, "every turn stays honest about saving"
+    third = talk.say("AMAZON.NextIntent")
+    assert "other one of you" in third.text
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"[" * 30_000 + b"]" * 30_000, b'{"a":' * 20_000 + b"1" + b"}" * 20_000],
+)
+def test_absurdly_nested_json_is_a_400(client, body) -> None:  # type: ignore[no-untyped-def]
+    resp = client.post("/", data=body, content_type="application/json")
+    assert resp.status_code in (400, 413)
+    assert resp.get_json()["error"]
+
+
+def test_deeply_nested_session_attributes_are_a_400_not_a_500(client) -> None:  # type: ignore[no-untyped-def]
+    env = envelope("IntentRequest", "KissIntent")
+    nested: dict = {}
+    node = nested
+    for _ in range(900):
+        node["x"] = {}
+        node = node["x"]
+    env["session"]["attributes"] = {"deep": nested}
+    resp = client.post("/", data=json.dumps(env), content_type="application/json")
+    assert resp.status_code in (200, 400)
+
+
+def test_unicode_digits_are_not_pain_levels(talk) -> None:  # type: ignore[no-untyped-def]
+    talk.say("EveningCheckInIntent")
+    reply = talk.say("PainLevelIntent", level="\u00b2")
+    assert "zero and ten" in reply.text and "went wrong" not in reply.text

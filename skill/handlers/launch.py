@@ -12,7 +12,7 @@ from ask_sdk_model import Response
 
 from skill import rituals
 from skill.handlers import Handler
-from skill.handlers.rituals import WEEKLY_OFFER
+from skill.handlers.rituals import RESUME_OFFER, WEEKLY_OFFER
 from skill.ssml import Speech
 from skill.turn import Turn
 
@@ -44,8 +44,8 @@ class LaunchHandler(Handler):
 
     def respond(self, turn: Turn) -> Response:
         couple = turn.couple
-        if couple.first_seen is None:
-            couple.first_seen = turn.now
+        progress = rituals.current(turn)
+        if turn.is_new_couple and progress is None:
             couple.last_seen = turn.now
             turn.changed()
             return turn.ask(Speech().say(turn.say("launch.first")), turn.say("launch.reprompt"))
@@ -55,9 +55,8 @@ class LaunchHandler(Handler):
         speech = Speech().say(
             turn.say("launch.welcome_back_gap" if away else "launch.return", names_suffix=suffix)
         )
-        progress = rituals.current(turn)
         if progress is not None:
-            turn.expect("resume")
+            turn.expect(RESUME_OFFER)
             speech.say(
                 turn.say(
                     "launch.resume_offer", ritual_name=rituals.ritual_name(turn, progress.ritual)

@@ -12,10 +12,11 @@ from skill.handlers.pain import pain_next, pain_reply
 from skill.spoken import number_words
 from skill.ssml import Speech
 from skill.state import CHECKIN, CHECKIN_SHORT, HIGHS_LOWS, TIMED, WEEKLY
-from skill.turn import Turn
+from skill.turn import Turn, pending
 
 SHORT_OFFER = "short_offer"
 WEEKLY_OFFER = "weekly_offer"
+RESUME_OFFER = "resume"
 
 
 def _menu(turn: Turn, speech: Speech) -> Response:
@@ -60,8 +61,7 @@ class OfferAnswerHandler(Handler):
     OFFERS = (SHORT_OFFER, WEEKLY_OFFER)
 
     def can_handle(self, handler_input: HandlerInput) -> bool:
-        attrs = handler_input.attributes_manager.session_attributes or {}
-        return attrs.get("awaiting") in self.OFFERS and bool(
+        return pending(handler_input) in self.OFFERS and bool(
             is_intent_name("AMAZON.YesIntent")(handler_input)
             or is_intent_name("AMAZON.NoIntent")(handler_input)
         )
@@ -177,7 +177,7 @@ class PainLevelHandler(Handler):
 
 def _level(raw: str | None) -> int | None:
     """A whole number 0..10, or None for anything else (missing, '?', 12, 'seven')."""
-    if raw is None or not raw.isdigit():
+    if raw is None or not (raw.isascii() and raw.isdigit()):
         return None
     level = int(raw)
     return level if 0 <= level <= 10 else None
@@ -251,7 +251,7 @@ class YesHandler(Handler):
         progress = rituals.current(turn)
         if progress is not None and rituals.step_of(progress).kind == rituals.OFFER_HUG:
             return rituals.finish(turn, progress, Speech(), hug_seconds=rituals.HUG_SECONDS)
-        if awaiting == "resume" and progress is not None:
+        if awaiting == RESUME_OFFER and progress is not None:
             speech = Speech().say(
                 turn.say(
                     "continue.welcome_back", ritual_name=rituals.ritual_name(turn, progress.ritual)
@@ -273,7 +273,7 @@ class NoHandler(Handler):
         progress = rituals.current(turn)
         if progress is not None and rituals.step_of(progress).kind == rituals.OFFER_HUG:
             return rituals.finish(turn, progress, Speech())
-        if awaiting == "resume":
+        if awaiting == RESUME_OFFER:
             return turn.ask(Speech().say(turn.say("no.resume")), turn.say("launch.reprompt"))
         if progress is not None and progress.ritual in TIMED:
             return _waiting(turn)

@@ -15,7 +15,12 @@ from skill.handlers import MORE, Handler
 from skill.handlers.menu import read_menu
 from skill.ssml import Speech
 from skill.state import TIMED
-from skill.turn import Deps, Turn
+from skill.turn import COUPLE, DIRTY, SESSION_PROGRESS, Deps, Turn, pending
+
+FORGET_OFFER = "forget"
+# Requests whose answer someone hears (Connections.Response returns from Alexa's own
+# permission prompt into the conversation).
+DIALOGUE = ("LaunchRequest", "IntentRequest", "Connections.Response")
 
 log = logging.getLogger("close_together")
 
@@ -127,7 +132,7 @@ class ForgetUsHandler(Handler):
         return bool(is_intent_name("ForgetUsIntent")(handler_input))
 
     def respond(self, turn: Turn) -> Response:
-        turn.expect("forget")
+        turn.expect(FORGET_OFFER)
         return turn.ask(
             Speech().say(turn.say("forget.confirm")), turn.say("forget.confirm_reprompt")
         )
@@ -137,8 +142,7 @@ class ForgetConfirmHandler(Handler):
     """The yes or no that answers the forget question."""
 
     def can_handle(self, handler_input: HandlerInput) -> bool:
-        attrs = handler_input.attributes_manager.session_attributes or {}
-        return attrs.get("awaiting") == "forget" and bool(
+        return pending(handler_input) == FORGET_OFFER and bool(
             is_intent_name("AMAZON.YesIntent")(handler_input)
             or is_intent_name("AMAZON.NoIntent")(handler_input)
         )
@@ -158,12 +162,17 @@ class ForgetConfirmHandler(Handler):
 def forget(turn: Turn) -> None:
     """Delete every stored record of this couple, and nothing is saved after it."""
     turn.hi.attributes_manager.delete_persistent_attributes()
-    turn.hi.attributes_manager.request_attributes.pop("couple", None)
-    turn.hi.attributes_manager.request_attributes["couple_changed"] = False
+    turn.hi.attributes_manager.request_attributes.pop(COUPLE, None)
+    turn.hi.attributes_manager.request_attributes[DIRTY] = False
+    turn.session.pop(SESSION_PROGRESS, None)
 
 
 class SkillDisabledHandler(Handler):
-    """Disabling the skill deletes the couple's data (no speech on events)."""
+    """Disabling the skill deletes the couple's data (no speech on events).
+
+    If the store is down the StorageError is left to fail the request (the web layer
+    answers 503), so Alexa delivers the event again rather than the data staying.
+    """
 
     def can_handle(self, handler_input: HandlerInput) -> bool:
         return bool(is_request_type("AlexaSkillEvent.SkillDisabled")(handler_input))
@@ -180,13 +189,14 @@ class UnknownRequestHandler(Handler):
         return True
 
     def respond(self, turn: Turn) -> Response:
-        request = turn.hi.request_envelope.request
-        if getattr(request, "object_type", "") != "IntentRequest" and not is_request_type(
-            "LaunchRequest"
-        )(turn.hi):
-            # Events and other non-dialogue requests take no speech.
-            return turn.hi.response_builder.response
+        if not is_dialogue(turn.hi):
+            return turn.hi.response_builder.response  # events take no speech
         return turn.ask(Speech().say(turn.say("fallback.general")), turn.say("help.reprompt"))
+
+
+def is_dialogue(handler_input: HandlerInput) -> bool:
+    """Requests someone is listening to the answer of (others, like events, get no speech)."""
+    return any(is_request_type(kind)(handler_input) for kind in DIALOGUE)
 
 
 class CatchAllExceptionHandler(AbstractExceptionHandler):  # type: ignore[misc]
@@ -196,7 +206,11 @@ class CatchAllExceptionHandler(AbstractExceptionHandler):  # type: ignore[misc]
         self.deps = deps
 
     def can_handle(self, handler_input: HandlerInput, exception: Exception) -> bool:
-        return True
+        # An undelivered deletion must fail loudly so that Alexa sends it again.
+        return not (
+            isinstance(exception, StorageError)
+            and is_request_type("AlexaSkillEvent.SkillDisabled")(handler_input)
+        )
 
     def handle(self, handler_input: HandlerInput, exception: Exception) -> Response:
         # The type and where it happened, never the message: it may quote what was said.
@@ -205,7 +219,7 @@ class CatchAllExceptionHandler(AbstractExceptionHandler):  # type: ignore[misc]
             tb = tb.tb_next
         where = f"{tb.tb_frame.f_code.co_filename}:{tb.tb_lineno}" if tb else "?"
         log.error("handler error: %s at %s", type(exception).__name__, where)
-        turn = Turn(handler_input, self.deps)
-        if is_request_type("SessionEndedRequest")(handler_input):
+        if not is_dialogue(handler_input):
             return handler_input.response_builder.response
+        turn = Turn(handler_input, self.deps)
         return turn.ask(Speech().say(turn.say("error.general")), turn.say("error.reprompt"))
