@@ -8,7 +8,11 @@ are quiet split into parts short enough for one Alexa response; the couple says
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import math
+import random
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from ask_sdk_model import Response
@@ -110,6 +114,7 @@ CLOSING = {
     MASSAGE: "massage.close",
 }
 HUG_SECONDS = 20
+MIN_HUG_SECONDS, MAX_HUG_SECONDS = 5, 180
 KISS_SECONDS = 6
 
 # Timed rituals.
@@ -120,10 +125,36 @@ BREATHING_SECONDS = 120
 MIN_BREATHING_SECONDS, MAX_BREATHING_SECONDS = 60, 300
 MASSAGE_SECONDS = 600
 MIN_MASSAGE_SECONDS, MAX_MASSAGE_SECONDS = 300, 600
+
 # One part's quiet stays well under Alexa's 240 s per response, leaving room for the
 # opening, up to thirty-six spoken breathing cues (about a second each) and the chime.
 MAX_PART_SECONDS = 180
 CONTINUES, SWITCH, DONE = "continues", "switch", "done"
+
+
+@dataclass(frozen=True)
+class Length:
+    """How long a timed practice may last, when the couple names a length: the default,
+    the bounds, the step it is rounded to, and the content keys' prefix for the notes
+    ('hug' -> 'hug.unclear', 'hug.clamped_short', 'hug.clamped_long')."""
+
+    default: int
+    low: int
+    high: int
+    step: int
+    key: str
+
+
+HUG_LENGTH = Length(HUG_SECONDS, MIN_HUG_SECONDS, MAX_HUG_SECONDS, 1, "hug")
+BREATHING_LENGTH = Length(
+    BREATHING_SECONDS,
+    MIN_BREATHING_SECONDS,
+    MAX_BREATHING_SECONDS,
+    BREATH_CYCLE_SECONDS,
+    "breathing",
+)
+MASSAGE_LENGTH = Length(MASSAGE_SECONDS, MIN_MASSAGE_SECONDS, MAX_MASSAGE_SECONDS, 60, "massage")
+
 
 # How long a pain level said out loud counts as "today".
 PAIN_TODAY_SECONDS = 16 * 3600
@@ -223,24 +254,29 @@ def menu_items(turn: Turn) -> list[MenuItem]:
     return list(menu) if menu is not None else starter_menu(turn)
 
 
-def pick_menu_item(turn: Turn, bucket: str, avoid: str | None = None) -> MenuItem | None:
-    """A menu item that fits the pain bucket, chosen at random; None if the menu is empty."""
+def pick_menu_item(
+    turn: Turn, bucket: str, avoid: str | None = None, rng: random.Random | None = None
+) -> MenuItem | None:
+    """A menu item that fits the pain bucket, chosen at random (from `rng` if given, else
+    the skill's); None if the menu is empty."""
     items = menu_items(turn)
     if not items:
         return None
     kinds = FITTING_KINDS.get(bucket, FITTING_KINDS["unknown"])
     fitting = [i for i in items if i.kind in kinds] or items
     fresh = [i for i in fitting if i.text != avoid] or fitting
-    return turn.deps.rng.choice(fresh)
+    return (rng or turn.deps.rng).choice(fresh)
 
 
-def closeness_idea(turn: Turn, bucket: str) -> str:
-    """Tonight's closeness idea: from the couple's own menu once they have made one."""
+def closeness_idea(turn: Turn, progress: Progress, bucket: str) -> str:
+    """Tonight's closeness idea: from the couple's own menu once they have made one. The
+    same idea each time the step is spoken, so 'repeat' repeats it."""
     if turn.couple.menu:
-        item = pick_menu_item(turn, bucket)
+        rng = random.Random(steady_number(progress, "menu"))
+        item = pick_menu_item(turn, bucket, rng=rng)
         if item is not None:
-            return turn.say("checkin.idea_from_menu", idea=item.text)
-    return turn.say(f"idea.{'high' if bucket == 'touch' else bucket}")
+            return steady_say(turn, progress, "checkin.idea_from_menu", idea=item.text)
+    return steady_say(turn, progress, f"idea.{'high' if bucket == 'touch' else bucket}")
 
 
 # -- timed rituals ---------------------------------------------------------------
@@ -357,8 +393,24 @@ def step_of(progress: Progress) -> Step:
 
 
 # -- speech for steps -----------------------------------------------------------
-def talk_time(turn: Turn, speech: Speech, seconds: int) -> Speech:
-    return speech.say(turn.say("talk.invite")).pause(seconds * 1000).say(turn.say("talk.after"))
+def steady_number(progress: Progress, purpose: str) -> int:
+    """A number fixed for this run of the ritual, its current step and `purpose`. Choices
+    that must not change when a step is said again ('repeat', or 'continue' tomorrow) are
+    made from it rather than drawn afresh: the wording of a prompt, tonight's idea."""
+    seed = f"{progress.ritual}:{int(progress.started_at)}:{progress.step}:{purpose}"
+    return int.from_bytes(hashlib.sha256(seed.encode()).digest()[:8], "big")
+
+
+def steady_say(turn: Turn, progress: Progress, key: str, **values: object) -> str:
+    """One variant of `key`, the same one every time the current step is spoken."""
+    return turn.content.line(key, steady_number(progress, key), **values)
+
+
+def talk_time(
+    turn: Turn, speech: Speech, seconds: int, say: Callable[..., str] | None = None
+) -> Speech:
+    say = say or turn.say
+    return speech.say(say("talk.invite")).pause(seconds * 1000).say(say("talk.after"))
 
 
 def pick_question(turn: Turn) -> int:
@@ -371,13 +423,28 @@ def pick_question(turn: Turn) -> int:
     return chosen
 
 
+def reprompt_key(progress: Progress) -> str:
+    """What to say when the couple is quiet at the step the ritual is waiting on."""
+    if progress.ritual in TIMED:
+        return "timed.reprompt"
+    step = step_of(progress)
+    if step.kind == IDEA:
+        return "checkin.idea_reprompt"
+    if step.talk:
+        return "talk.reprompt"
+    if step.kind == PAIN:
+        return "checkin.pain_reprompt"
+    return "checkin.offer_hug_reprompt"
+
+
 def step_speech(turn: Turn, progress: Progress, speech: Speech | None = None) -> Response:
-    """Speak the current step and wait for the couple."""
+    """Speak the current step and wait for the couple; said again, it says the same."""
     speech = speech or Speech()
     flow = flow_of(progress)
     step = flow[progress.step]
     key = PROMPT.get((progress.ritual, step.kind))
     label = partner_label(turn, flow, progress.step) if step.partner is not None else ""
+    say = functools.partial(steady_say, turn, progress)
     if step.kind == PART:
         return part_speech(turn, progress, speech)
     if step.kind == QUESTION:
@@ -385,9 +452,9 @@ def step_speech(turn: Turn, progress: Progress, speech: Speech | None = None) ->
             progress.question = pick_question(turn)
             turn.changed()
         speech.say(
-            turn.say("checkin.question_intro"),
+            say("checkin.question_intro"),
             turn.content.line("checkin.questions", progress.question),
-            turn.say("listen.reminder"),
+            say("listen.reminder"),
         )
     elif step.kind == IDEA:
         bucket = idea_bucket(progress.highest_pain)
@@ -395,19 +462,30 @@ def step_speech(turn: Turn, progress: Progress, speech: Speech | None = None) ->
         if bucket == "unknown" and today is not None:
             bucket = today.bucket
         speech.say(
-            turn.say("checkin.idea_intro"),
-            closeness_idea(turn, bucket),
-            turn.say("checkin.idea_after"),
+            say("checkin.idea_intro"),
+            closeness_idea(turn, progress, bucket),
+            say("checkin.idea_after"),
         )
-        return turn.ask(speech, turn.say("checkin.idea_reprompt"))
     elif key:
-        speech.say(turn.say(key, partner=label))
+        speech.say(say(key, partner=label))
     if step.talk:
-        talk_time(turn, speech, progress.talk_seconds)
-        return turn.ask(speech, turn.say("talk.reprompt"))
-    if step.kind == PAIN:
-        return turn.ask(speech, turn.say("checkin.pain_reprompt"))
-    return turn.ask(speech, turn.say("checkin.offer_hug_reprompt"))
+        talk_time(turn, speech, progress.talk_seconds, say)
+    return turn.ask(speech, turn.say(reprompt_key(progress)))
+
+
+def carry_on_later(turn: Turn, progress: Progress, speech: Speech) -> Response:
+    """After a one-off practice in the middle of a ritual (a hug, a kiss): nothing in the
+    ritual moves on; say how to carry on with it, and wait."""
+    if progress.ritual in TIMED:
+        back = "back_to_ritual.timed"
+    else:
+        back = {PAIN: "back_to_ritual.pain", OFFER_HUG: "back_to_ritual.offer_hug"}.get(
+            step_of(progress).kind, "back_to_ritual.talk"
+        )
+    progress.updated_at = turn.now
+    turn.changed()
+    speech.say(turn.say(back, ritual_name=ritual_name(turn, progress.ritual)))
+    return turn.ask(speech, turn.say(reprompt_key(progress)))
 
 
 def opening(turn: Turn, ritual: str, seconds: int | None) -> str:

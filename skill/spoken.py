@@ -88,8 +88,17 @@ def iso_duration(seconds: int) -> str:
     return f"PT{parts or '0S'}"
 
 
-def join_words(items: list[str]) -> str:
-    """['a', 'b', 'c'] -> 'a, b and c' (English lists, spoken)."""
+def _listed(items: list[str], last: str) -> str:
     if len(items) <= 1:
         return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
+    return ", ".join(items[:-1]) + f" {last} " + items[-1]
+
+
+def join_words(items: list[str]) -> str:
+    """['a', 'b', 'c'] -> 'a, b and c' (English lists, spoken)."""
+    return _listed(items, "and")
+
+
+def choice_words(items: list[str]) -> str:
+    """['a', 'b', 'c'] -> 'a, b or c' (a spoken choice between them)."""
+    return _listed(items, "or")

@@ -54,7 +54,6 @@ class Progress:
     reasks: int = 0
     question: int | None = None
     seconds: int | None = None  # the whole length of a timed ritual (breathing, massage)
-    idea: str | None = None  # the closeness idea offered at the idea step, so repeat says it again
 
     @property
     def highest_pain(self) -> int | None:
@@ -72,7 +71,6 @@ class Progress:
             "reasks": self.reasks,
             "question": self.question,
             "seconds": self.seconds,
-            "idea": self.idea,
         }
 
     @classmethod
@@ -97,7 +95,6 @@ class Progress:
             reasks=_int_or_none(data.get("reasks")) or 0,
             question=_int_or_none(data.get("question")),
             seconds=_int_or_none(data.get("seconds")),
-            idea=data["idea"] if isinstance(data.get("idea"), str) else None,
         )
 
 
@@ -200,7 +197,6 @@ class Couple:
                 self.progress = None
             else:
                 progress.pain = [None, None]
-                progress.idea = None
 
     def to_attributes(self) -> dict[str, Any]:
         attrs: dict[str, Any] = {

@@ -12,6 +12,7 @@ import yaml
 
 from skill import rituals
 from skill.content import Content, placeholders
+from skill.handlers.menu import COLUMN_WORDS
 from skill.handlers.progress import TIMES_OF_DAY
 from skill.handlers.talk import DECKS, SITUATIONS
 from skill.state import CHALLENGE_SIZE, MENU_KINDS, PAIN_BUCKETS, PRACTICE_KINDS, RITUALS
@@ -38,6 +39,8 @@ VALUES = {
     "ritual_name": "breathing together",
     "count": "three",
 }
+LENGTHS = (rituals.HUG_LENGTH, rituals.BREATHING_LENGTH, rituals.MASSAGE_LENGTH)
+LENGTH_NOTES = ("unclear", "clamped_short", "clamped_long")
 MAX_WORDS = 40
 NEVER_SAY = re.compile(
     r"\b(sex|sexy|sexual\w*|orgasms?|naked|nude|arous\w*|intercourse|penetrat\w*|foreplay|"
@@ -81,7 +84,7 @@ def test_every_line_is_short_filled_and_gentle(key: str, line: str) -> None:
     assert not NEVER_SAY.search(text), f"{key}: {NEVER_SAY.search(text)}"
     if not key.startswith(FRAGMENTS):
         assert text[:1].isupper(), f"{key}: {text!r}"
-        if not key.startswith(("menu.starter.", "massage.timer_label")):
+        if not key.startswith(("menu.starter.", "menu.column_words.", "massage.timer_label")):
             assert text.endswith((".", "?", "!")), f"{key}: {text!r}"
 
 
@@ -105,14 +108,14 @@ def dynamic_keys() -> list[str]:
     keys += [f"idea.{b}" for b in ("low", "middle", "high", "unknown")]
     keys += [f"{r}.part_done" for r in ("breathing", "massage")]
     keys += [f"breathing.{cue}" for cue in ("in", "out", "in_first", "out_first")]
-    for timed in ("breathing", "massage"):
-        keys += [f"{timed}.{note}" for note in ("unclear", "clamped_short", "clamped_long")]
     keys += ["massage.timer_label", "massage.timer_switch", "massage.timer_end"]
     for bucket in PAIN_BUCKETS:
         keys += [f"pain.ideas.{bucket}", f"menu.pick_fit.{bucket}"]
     keys += [f"pain.script.{b}" for b in ("low", "middle", "high")]
     keys += ["pain.heard_high", "pain.heard_touch", "pain.script.high_day", "pain.script.touch_day"]
-    keys += [f"menu.column.{kind}" for kind in MENU_KINDS]
+    keys += [f"menu.column.{kind}" for kind in MENU_KINDS] + list(COLUMN_WORDS.values())
+    keys += [f"back_to_ritual.{at}" for at in ("talk", "pain", "timed", "offer_hug")]
+    keys += [f"{length.key}.{note}" for length in LENGTHS for note in LENGTH_NOTES]
     keys += [f"deck.{d}" for d in DECKS] + [f"question.intro.{d}" for d in DECKS]
     keys += [f"question.deck_heard.{d}" for d in DECKS]
     keys += [f"words.{s}" for s in SITUATIONS] + [f"words_intro.{s}" for s in SITUATIONS]

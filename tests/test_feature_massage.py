@@ -35,6 +35,8 @@ from tests.test_feature_support import TIMERS_SCOPE, chimes, said_one_of, send
 class FakeAlexaApi:
     url: str
     status: int = 200
+    # Statuses for the coming POSTs, one each, before falling back to `status`.
+    post_statuses: list[int] = field(default_factory=list)
     calls: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -92,15 +94,29 @@ def alexa_api(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeA
             length = int(self.headers.get("Content-Length") or 0)
             body = json.loads(self.rfile.read(length) or b"{}")
             api.calls.append(
-                {"path": self.path, "auth": self.headers.get("Authorization"), "body": body}
+                {
+                    "method": "POST",
+                    "path": self.path,
+                    "auth": self.headers.get("Authorization"),
+                    "body": body,
+                }
             )
-            if api.status == 200:
+            status = api.post_statuses.pop(0) if api.post_statuses else api.status
+            if status == 200:
                 reply = {"id": f"timer-{len(api.calls)}", "status": "ON"}
                 reply["duration"] = body.get("duration")
             else:
                 reply = {"code": "UNAUTHORIZED", "message": "no permission"}
-            data = json.dumps(reply).encode()
-            self.send_response(api.status)
+            self._reply(status, json.dumps(reply).encode())
+
+        def do_DELETE(self) -> None:  # noqa: N802
+            api.calls.append(
+                {"method": "DELETE", "path": self.path, "auth": self.headers.get("Authorization")}
+            )
+            self._reply(200, b"")
+
+        def _reply(self, status: int, data: bytes) -> None:
+            self.send_response(status)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
@@ -283,6 +299,38 @@ def test_timers_refused_by_alexa_fall_back_to_halves(
     alexa_api.status = 401
     reply = send(talk, "MassageTimerIntent", api_endpoint=alexa_api.url, timers="GRANTED")
     assert len(alexa_api.calls) == 1
+    assert said_one_of(reply, "massage.timers_failed")
+    assert reply.measured.total_break_ms == 150_000 and not reply.ended
+
+
+def test_a_timer_set_before_alexa_refuses_the_next_is_deleted(
+    talk: Conversation, store, alexa_api: FakeAlexaApi
+) -> None:  # type: ignore[no-untyped-def]
+    alexa_api.post_statuses = [200, 500]
+    reply = send(talk, "MassageTimerIntent", api_endpoint=alexa_api.url, timers="GRANTED")
+    assert [(c["method"], c["path"]) for c in alexa_api.calls] == [
+        ("POST", "/v1/alerts/timers"),
+        ("POST", "/v1/alerts/timers"),
+        ("DELETE", "/v1/alerts/timers/timer-1"),
+    ], "the switch timer must not go off in the middle of the massage timed here"
+    assert alexa_api.calls[-1]["auth"] == "Bearer test-token"
+    assert said_one_of(reply, "massage.timers_failed")
+    assert reply.measured.total_break_ms == 150_000 and not reply.ended
+    assert store.load(talk.user).get("practice_log", []) == []
+
+
+def test_a_failed_clean_up_still_times_the_massage_here(
+    talk: Conversation, alexa_api: FakeAlexaApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ask_sdk_model.services import ServiceException
+    from ask_sdk_model.services.timer_management import TimerManagementServiceClient
+
+    def refuse(self: object, id: str, **kwargs: object) -> None:
+        raise ServiceException(message="gone", status_code=500, headers=None, body=None)
+
+    monkeypatch.setattr(TimerManagementServiceClient, "delete_timer", refuse)
+    alexa_api.post_statuses = [200, 500]
+    reply = send(talk, "MassageTimerIntent", api_endpoint=alexa_api.url, timers="GRANTED")
     assert said_one_of(reply, "massage.timers_failed")
     assert reply.measured.total_break_ms == 150_000 and not reply.ended
 

@@ -3,6 +3,12 @@ weekly challenge of ten ways to be close."""
 
 from __future__ import annotations
 
+import random
+
+import pytest
+
+from skill.content import Content
+from skill.handlers.menu import column_for
 from skill.persistence import SQLiteAdapter
 from tests.alexa import Conversation, Reply
 from tests.test_feature_support import CONTENT, said_one_of
@@ -89,6 +95,63 @@ def test_removing_finds_what_they_mean(talk: Conversation, store) -> None:  # ty
     assert "foot rubs" in reply.text
     texts = [m["text"] for m in store.load(talk.user)["menu"]]
     assert "foot rubs" not in texts and "hand massage" in texts
+
+
+@pytest.mark.parametrize(
+    ("said", "kept"),
+    [
+        ("café dates", "café dates"),
+        ("a Piñata party", "a piñata party"),
+        ("Crème brûlée together!", "crème brûlée together"),
+        ("reading Rilke\u2019s letters", "reading rilke's letters"),
+        ("cafe\u0301 dates", "caf\u00e9 dates"),  # the accent as a separate mark
+        ("ποτό στο μπαλκόνι", "ποτό στο μπαλκόνι"),
+    ],
+)
+def test_added_things_keep_every_letter(talk: Conversation, store, said: str, kept: str) -> None:  # type: ignore[no-untyped-def]
+    added = talk.say("AddToMenuIntent", item=said)
+    assert said_one_of(added, "menu.added", idea=kept)
+    assert kept in [m["text"] for m in store.load(talk.user)["menu"]]
+    removed = talk.say("RemoveFromMenuIntent", item=kept.upper())
+    assert said_one_of(removed, "menu.removed", idea=kept)
+    assert kept not in [m["text"] for m in store.load(talk.user)["menu"]]
+
+
+def test_removing_asks_which_when_more_than_one_could_be_meant(talk: Conversation, store) -> None:  # type: ignore[no-untyped-def]
+    talk.say("AddToMenuIntent", item="ten minute walk")
+    which = talk.say("RemoveFromMenuIntent", item="walk")
+    assert said_one_of(which, "menu.remove_which", idea="nature walks or ten minute walk")
+    assert not which.ended
+    assert any(v in which.reprompt for v in CONTENT.variants("menu.remove_which_reprompt"))
+    texts = [m["text"] for m in store.load(talk.user)["menu"]]
+    assert "nature walks" in texts and "ten minute walk" in texts, "nothing taken off on a guess"
+    removed = talk.say("RemoveFromMenuIntent", item="the ten minute walk")
+    assert said_one_of(removed, "menu.removed", idea="ten minute walk")
+    texts = [m["text"] for m in store.load(talk.user)["menu"]]
+    assert "nature walks" in texts and "ten minute walk" not in texts
+
+
+def test_the_exact_item_wins_over_ones_containing_it(talk: Conversation, store) -> None:  # type: ignore[no-untyped-def]
+    talk.say("AddToMenuIntent", item="walks")
+    removed = talk.say("RemoveFromMenuIntent", item="walk")
+    assert said_one_of(removed, "menu.removed", idea="walks")
+    assert "nature walks" in [m["text"] for m in store.load(talk.user)["menu"]]
+
+
+def test_the_words_that_pick_a_column_are_content_data() -> None:
+    content = Content(
+        {
+            "menu.column_words.physical": ("Wiggle, wiggling",),
+            "menu.column_words.emotional": ("Natter",),
+        },
+        random.Random(1),
+    )
+    assert column_for(content, "a little WIGGLING") == "physical"
+    assert column_for(content, "natter over tea") == "emotional"
+    assert column_for(content, "long hugs") == "shared"
+    # The real lists: touch first, then talk.
+    assert column_for(CONTENT, "hugs and talks") == "physical"
+    assert column_for(CONTENT, "thank-you notes") == "emotional"
 
 
 def test_an_empty_menu_says_how_to_add(talk: Conversation) -> None:

@@ -3,10 +3,13 @@ welcome back after a gap, and the weekly check-in (offered when a week has passe
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
 
+from skill import timeutil
+from skill.config import Config
 from tests.alexa import Conversation
 from tests.conftest import START
 from tests.test_feature_support import said_one_of
@@ -30,8 +33,9 @@ def entry(n: int, kind: str, days_ago: float) -> dict:
                 entry(2, "hug", 0.3),
                 entry(3, "checkin", 2.5),
                 entry(4, "breathing", 4.1),
-                entry(5, "hug", 6.9),
-                entry(6, "massage", 9.0),  # last week: not counted
+                entry(5, "hug", 6.4),  # six calendar days ago (START is late morning)
+                entry(6, "massage", 6.9),  # a week ago today: not this week
+                entry(7, "massage", 9.0),  # last week: not counted
             ],
             "four days",
             ["hugs", "the evening check-in", "breathing together"],
@@ -52,6 +56,65 @@ def test_how_are_we_doing_counts_days_they_showed_up(
         assert "massage" not in reply.text
     assert not GUILT.search(reply.text), reply.text
     assert not reply.ended
+
+
+MIDNIGHT = START - START % DAY  # the start of START's day, in UTC
+HOUR = 3600
+
+
+def at(day: int, hour: float) -> float:
+    """A moment on the `day`-th day from START's (negative: before it), at `hour` UTC."""
+    return MIDNIGHT + day * DAY + hour * HOUR
+
+
+@pytest.mark.parametrize(
+    ("practised", "asked", "days"),
+    [
+        # Morning and evening of the same day are one day, asked the next afternoon...
+        ([at(-1, 8), at(-1, 20)], at(0, 14), "one day"),
+        # ...and a practice on another day adds exactly one more.
+        ([at(-1, 8), at(-1, 20), at(0, 9)], at(0, 14), "two days"),
+        ([at(-3, 8), at(-1, 8), at(-1, 20)], at(0, 14), "two days"),
+        # Late one night and the next evening are two days, however close together.
+        ([at(-1, 23.5), at(0, 21)], at(0, 22), "two days"),
+    ],
+)
+def test_days_they_showed_up_are_calendar_days(
+    talk: Conversation, store, clock, practised: list[float], asked: float, days: str
+) -> None:  # type: ignore[no-untyped-def]
+    log = [{"id": f"e{n}", "kind": "hug", "at": t} for n, t in enumerate(practised)]
+    store.save(talk.user, {"first_seen": START - 30 * DAY, "practice_log": log})
+    clock.now = asked
+    reply = talk.say("HowAreWeDoingIntent")
+    assert f"showed up for each other on {days}." in reply.text
+
+
+@pytest.mark.parametrize(("zone", "days"), [("UTC", "one day"), ("America/New_York", "two days")])
+def test_days_are_counted_in_the_configured_time_zone(
+    make_app, db_path, store, clock, zone: str, days: str
+) -> None:  # type: ignore[no-untyped-def]
+    # 03:00 and 14:00 UTC are one day in London, but late evening and then the next
+    # morning in New York.
+    log = [{"id": "a", "kind": "hug", "at": at(0, 3)}, {"id": "b", "kind": "kiss", "at": at(0, 14)}]
+    clock.now = at(0, 16)
+    app = make_app(cfg=Config(db_path=db_path, verify=False, timezone=zone))
+    talk = Conversation(app.test_client(), clock)
+    store.save(talk.user, {"first_seen": START - 30 * DAY, "practice_log": log})
+    assert f"showed up for each other on {days}." in talk.say("HowAreWeDoingIntent").text
+
+
+def test_calendar_days_in_a_time_zone() -> None:
+    new_york = timeutil.zone("America/New_York")
+    # 04:30 UTC is still the evening before in New York, 05:30 UTC is after midnight there.
+    assert timeutil.days_ago(at(0, 4.5), at(0, 12), new_york) == 1
+    assert timeutil.days_ago(at(0, 5.5), at(0, 12), new_york) == 0
+    assert timeutil.days_ago(at(0, 4.5), at(0, 12), timeutil.zone("UTC")) == 0
+    assert timeutil.days_ago(at(1, 6), at(0, 12), new_york) == -1  # tomorrow there
+
+
+@pytest.mark.parametrize("name", ["", None, "Nowhere/Special", "America", "../etc/passwd"])
+def test_an_unknown_time_zone_counts_in_utc(name: str | None) -> None:
+    assert timeutil.zone(name) == dt.UTC
 
 
 def test_how_are_we_doing_after_real_practices(talk: Conversation, clock) -> None:  # type: ignore[no-untyped-def]

@@ -14,10 +14,9 @@ from skill import rituals
 from skill.handlers import Handler
 from skill.handlers.rituals import RESUME_OFFER, WEEKLY_OFFER
 from skill.ssml import Speech
+from skill.timeutil import DAY, WEEK
 from skill.turn import Turn
 
-DAY = 24 * 3600
-WEEK = 7 * DAY
 GAP = 5 * DAY  # away this long, and launch says welcome back rather than hello again
 
 

@@ -6,15 +6,16 @@ experience). The first add or remove makes it the couple's own, stored with thei
 
 from __future__ import annotations
 
-import re
+import unicodedata
 
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.utils import is_intent_name
 from ask_sdk_model import Response
 
 from skill import rituals
+from skill.content import Content
 from skill.handlers import ANOTHER, MORE, Handler, slot_value
-from skill.spoken import join_words, number_words
+from skill.spoken import choice_words, join_words, number_words
 from skill.ssml import Speech
 from skill.state import (
     CHALLENGE_SIZE,
@@ -24,51 +25,46 @@ from skill.state import (
     Challenge,
     MenuItem,
 )
+from skill.timeutil import WEEK
 from skill.turn import Turn
 
 CHUNK = 6  # items read in one go; "more" reads on
-WEEK = 7 * 24 * 3600
 
-# Words that tell which column something the couple adds belongs in.
-_TOUCH = """
-    hug hugs hugging massage massages rub rubs rubbing cuddle cuddles cuddling hold holding
-    hand hands touch touching kiss kisses kissing brush brushing stroke stroking spoon
-    spooning foot feet back bath shower lie lying skin scratch snuggle snuggling lean
-    leaning side
-"""
-_TALK = """
-    talk talking talks conversation conversations share sharing listen listening thank
-    thanks thankful gratitude grateful letter letters note notes compliment compliments
-    appreciate appreciation hopes fears tell telling praise journal journaling pray
-    praying encourage encouragement
-"""
-TOUCH_WORDS = frozenset(_TOUCH.split())
-TALK_WORDS = frozenset(_TALK.split())
-
-
-def words_of(text: str) -> list[str]:
-    return re.findall(r"[a-z0-9']+", text.lower())
-
-
+# Content keys listing words that tell which column something the couple adds belongs
+# in. Touch first (it matters most on painful days), then talk; else a shared experience.
+COLUMN_WORDS = {
+    "physical": "menu.column_words.physical",
+    "emotional": "menu.column_words.emotional",
+}
 SMALL_WORDS = frozenset({"a", "an", "the", "our", "some", "my", "your"})
 
 
+def words_of(text: str) -> list[str]:
+    """The words said, in lower case, letters of every alphabet (and their accents) kept
+    and apostrophes inside a word too: 'Café dates!' -> ['café', 'dates']."""
+    text = unicodedata.normalize("NFC", text.lower()).replace("\u2019", "'")
+    kept = "".join(c if c == "'" or unicodedata.category(c)[0] in "LMN" else " " for c in text)
+    return [w for w in (word.strip("'") for word in kept.split()) if w]
+
+
 def key_words(text: str) -> list[str]:
-    """Words that carry meaning, singular: 'the foot rub' and 'foot rubs' match."""
+    """Words that carry meaning, case-folded and singular: 'the foot rub' and 'Foot Rubs'
+    match."""
+    folded = (w.casefold() for w in words_of(text))
     return [
         w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w
-        for w in words_of(text)
+        for w in folded
         if w not in SMALL_WORDS
     ]
 
 
-def column_for(text: str) -> str:
-    """Touch first (it matters most on painful days), then talk, else a shared experience."""
-    words = set(words_of(text))
-    if words & TOUCH_WORDS:
-        return "physical"
-    if words & TALK_WORDS:
-        return "emotional"
+def column_for(content: Content, text: str) -> str:
+    """The menu column for something the couple adds, from the words in it."""
+    words = {w.casefold() for w in words_of(text)}
+    for kind, key in COLUMN_WORDS.items():
+        listed = {w.casefold() for line in content.variants(key) for w in words_of(line)}
+        if words & listed:
+            return kind
     return "shared"
 
 
@@ -76,26 +72,32 @@ def _same(a: str, b: str) -> bool:
     return key_words(a) == key_words(b)
 
 
-def find_item(items: list[MenuItem], said: str) -> MenuItem | None:
-    """The item the couple means: same words, then one inside the other, then overlap."""
-    for item in items:
-        if _same(item.text, said):
-            return item
+def matching_items(items: list[MenuItem], said: str) -> list[MenuItem]:
+    """The items the couple may mean, by the closest kind of match that finds any: the
+    same words; else what they said inside an item (or an item inside it); else the items
+    sharing the most words, at least half. More than one means: ask which."""
+    exact = [item for item in items if _same(item.text, said)]
+    if exact:
+        return exact
     said_words = " ".join(key_words(said))
+    if not said_words:
+        return []
+    inside = []
     for item in items:
         item_words = " ".join(key_words(item.text))
-        if said_words and (
+        if item_words and (
             f" {said_words} " in f" {item_words} " or f" {item_words} " in f" {said_words} "
         ):
-            return item
-    best, best_score = None, 0.0
+            inside.append(item)
+    if inside:
+        return inside
     wanted = set(key_words(said))
+    scores = []
     for item in items:
         have = set(key_words(item.text))
-        score = len(wanted & have) / max(len(wanted | have), 1)
-        if score > best_score:
-            best, best_score = item, score
-    return best if best_score >= 0.5 else None
+        scores.append(len(wanted & have) / max(len(wanted | have), 1))
+    best = max(scores, default=0.0)
+    return [item for item, score in zip(items, scores, strict=True) if score == best >= 0.5]
 
 
 def own_menu(turn: Turn) -> list[MenuItem]:
@@ -173,7 +175,7 @@ class AddToMenuHandler(Handler):
             return turn.ask(speech, turn.say("menu.reprompt"))
         if len(items) >= MENU_LIMIT:
             return turn.ask(Speech().say(turn.say("menu.full")), turn.say("menu.reprompt"))
-        own_menu(turn).append(MenuItem(text=text, kind=column_for(text)))
+        own_menu(turn).append(MenuItem(text=text, kind=column_for(turn.content, text)))
         turn.changed()
         return turn.ask(Speech().say(turn.say("menu.added", idea=text)), turn.say("menu.reprompt"))
 
@@ -191,14 +193,20 @@ class RemoveFromMenuHandler(Handler):
             return turn.ask(
                 Speech().say(turn.say("menu.remove_unclear")), turn.say("menu.reprompt")
             )
-        found = find_item(rituals.menu_items(turn), said)
-        if found is None:
+        found = matching_items(rituals.menu_items(turn), said)
+        if not found:
             speech = Speech().say(turn.say("menu.not_found", idea=" ".join(words_of(said))))
             return turn.ask(speech, turn.say("menu.reprompt"))
+        if len(found) > 1:
+            # Never guess which one to delete: name them and let the couple say.
+            names = choice_words([item.text for item in found[:CHUNK]])
+            speech = Speech().say(turn.say("menu.remove_which", idea=names))
+            return turn.ask(speech, turn.say("menu.remove_which_reprompt"))
+        chosen = found[0]
         menu = own_menu(turn)
-        turn.couple.menu = [i for i in menu if not _same(i.text, found.text)]
+        turn.couple.menu = [i for i in menu if not _same(i.text, chosen.text)]
         turn.changed()
-        speech = Speech().say(turn.say("menu.removed", idea=found.text))
+        speech = Speech().say(turn.say("menu.removed", idea=chosen.text))
         return turn.ask(speech, turn.say("menu.reprompt"))
 
 

@@ -6,6 +6,7 @@ a quiet week is a fresh start, not a failure.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 
 from ask_sdk_core.handler_input import HandlerInput
@@ -16,10 +17,10 @@ from skill import rituals
 from skill.handlers import Handler, slot_id
 from skill.spoken import join_words, number_words
 from skill.ssml import Speech
+from skill.timeutil import WEEK, days_ago, zone
 from skill.turn import Turn
 
-DAY = 24 * 3600
-WEEK = 7 * DAY
+WEEK_DAYS = 7
 
 TIMES_OF_DAY: dict[str, tuple[str, ...]] = {
     "morning": ("this morning", "breakfast", "waking up", "wake up", "before work", "early"),
@@ -37,19 +38,26 @@ TIMES_OF_DAY: dict[str, tuple[str, ...]] = {
 }
 
 
-def days_showed_up(turn: Turn, within: float = WEEK) -> tuple[int, list[str]]:
-    """Distinct days (rolling 24-hour windows back from now) with any practice, and the
-    kinds of practice done, most frequent first."""
-    recent = [
-        e for e in turn.couple.practice_log if 0 <= turn.now - float(e.get("at") or 0) < within
-    ]
-    days = {int((turn.now - float(e["at"])) // DAY) for e in recent}
-    kinds = [kind for kind, _ in Counter(e["kind"] for e in recent).most_common()]
-    return len(days), kinds
+def couple_zone(turn: Turn) -> dt.tzinfo:
+    """The time zone the couple's days are counted in (the service's configured one)."""
+    return zone(getattr(turn.deps.config, "timezone", "UTC"))
+
+
+def days_showed_up(turn: Turn, tz: dt.tzinfo, days: int = WEEK_DAYS) -> tuple[int, list[str]]:
+    """Distinct calendar days in `tz` (today and the `days - 1` before it) with any
+    practice, and the kinds of practice done, most frequent first."""
+    recent: list[tuple[int, str]] = []  # (days ago, kind)
+    for entry in turn.couple.practice_log:
+        at = float(entry.get("at") or 0)
+        back = days_ago(at, turn.now, tz)
+        if at <= turn.now and back < days:
+            recent.append((back, entry["kind"]))
+    kinds = [kind for kind, _ in Counter(kind for _, kind in recent).most_common()]
+    return len({back for back, _ in recent}), kinds
 
 
 def week_summary(turn: Turn) -> Speech:
-    days, kinds = days_showed_up(turn)
+    days, kinds = days_showed_up(turn, couple_zone(turn))
     speech = Speech()
     if days == 0:
         return speech.say(turn.say("progress.fresh_week"))

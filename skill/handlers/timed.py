@@ -20,6 +20,7 @@ from ask_sdk_model.services.timer_management import (
     DisplayExperience,
     NotificationConfig,
     TextToAnnounce,
+    TimerManagementServiceClient,
     TimerRequest,
     TriggeringBehavior,
     Visibility,
@@ -40,23 +41,22 @@ ASK_FOR = "AskFor"
 TOKEN_PREFIX = "massage:"
 
 
-def _length(
-    turn: Turn, speech: Speech, default: int, low: int, high: int, step: int, key: str
-) -> int:
-    """The asked-for length within bounds, rounded to `step`; notes anything changed."""
+def asked_seconds(turn: Turn, speech: Speech, length: rituals.Length) -> int:
+    """The length asked for in the duration slot, rounded to the length's step and kept
+    within its bounds; anything changed (or not understood) is said in `speech` first."""
     raw = slot_value(turn.hi, "duration")
     if raw is None:
-        return default
+        return length.default
     asked = parse_duration(raw)
     if asked is None or asked <= 0:
-        speech.say(turn.say(f"{key}.unclear", duration=duration_words(default)))
-        return default
-    seconds = min(max(round(asked / step) * step, low), high)
-    if asked < low:
-        speech.say(turn.say(f"{key}.clamped_short", duration=duration_words(seconds)))
-    elif asked > high:
-        speech.say(turn.say(f"{key}.clamped_long", duration=duration_words(seconds)))
-    return int(seconds)
+        speech.say(turn.say(f"{length.key}.unclear", duration=duration_words(length.default)))
+        return length.default
+    seconds = int(min(max(round(asked / length.step) * length.step, length.low), length.high))
+    if asked < length.low:
+        speech.say(turn.say(f"{length.key}.clamped_short", duration=duration_words(seconds)))
+    elif asked > length.high:
+        speech.say(turn.say(f"{length.key}.clamped_long", duration=duration_words(seconds)))
+    return seconds
 
 
 class BreathingHandler(Handler):
@@ -68,15 +68,7 @@ class BreathingHandler(Handler):
     def respond(self, turn: Turn) -> Response:
         turn.expect(None)
         speech = Speech()
-        seconds = _length(
-            turn,
-            speech,
-            rituals.BREATHING_SECONDS,
-            rituals.MIN_BREATHING_SECONDS,
-            rituals.MAX_BREATHING_SECONDS,
-            rituals.BREATH_CYCLE_SECONDS,
-            "breathing",
-        )
+        seconds = asked_seconds(turn, speech, rituals.BREATHING_LENGTH)
         return rituals.start(turn, BREATHING, speech, seconds=seconds)
 
 
@@ -118,17 +110,41 @@ def _timer(turn: Turn, seconds: int, label_key: str, announce_key: str) -> Timer
 
 
 def set_alexa_timers(turn: Turn, seconds: int) -> bool:
-    """Two timers, the switch at half time and the end; False if Alexa would not set them."""
-    half = seconds // 2
+    """Two timers, the switch at half time and the end; False if Alexa would not set both.
+
+    When only the first was set, it is deleted again: the massage then runs in parts here,
+    and a stray Alexa timer must not announce a switch in the middle of it."""
+    timers = (
+        _timer(turn, seconds // 2, "massage.timer_label", "massage.timer_switch"),
+        _timer(turn, seconds, "massage.timer_label", "massage.timer_end"),
+    )
+    created: list[str] = []
     try:
         client = turn.hi.service_client_factory.get_timer_management_service()
-        client.create_timer(_timer(turn, half, "massage.timer_label", "massage.timer_switch"))
-        client.create_timer(_timer(turn, seconds, "massage.timer_label", "massage.timer_end"))
-    except (ServiceException, ValueError) as exc:
-        # ServiceException: refused, unreachable or timed out; ValueError: no API client.
+    except ValueError as exc:  # no API client configured
         log.warning("alexa timers unavailable: %s", type(exc).__name__)
         return False
+    try:
+        for timer in timers:
+            timer_id = getattr(client.create_timer(timer), "id", None)
+            if isinstance(timer_id, str):
+                created.append(timer_id)
+    except (ServiceException, ValueError) as exc:
+        # ServiceException: refused, unreachable or timed out.
+        log.warning("alexa timers unavailable: %s", type(exc).__name__)
+        _delete_timers(client, created)
+        return False
     return True
+
+
+def _delete_timers(client: TimerManagementServiceClient, ids: list[str]) -> None:
+    """Best effort: each call is bounded by the API client's short timeout (see
+    skill.builder.AlexaApiClient), and a failure is logged, never raised."""
+    for timer_id in ids:
+        try:
+            client.delete_timer(timer_id)
+        except (ServiceException, ValueError) as exc:
+            log.warning("alexa timer not deleted: %s", type(exc).__name__)
 
 
 def massage_on_timers(turn: Turn, seconds: int, speech: Speech) -> Response | None:
@@ -173,15 +189,7 @@ class MassageTimerHandler(Handler):
     def respond(self, turn: Turn) -> Response:
         turn.expect(None)
         speech = Speech()
-        seconds = _length(
-            turn,
-            speech,
-            rituals.MASSAGE_SECONDS,
-            rituals.MIN_MASSAGE_SECONDS,
-            rituals.MAX_MASSAGE_SECONDS,
-            60,
-            "massage",
-        )
+        seconds = asked_seconds(turn, speech, rituals.MASSAGE_LENGTH)
         if can_use_alexa_api(turn.hi):
             granted = timers_granted(turn.hi)
             if granted:

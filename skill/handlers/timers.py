@@ -1,4 +1,10 @@
-"""The hug timer and the six-second kiss: a cue, exact quiet, a chime, a closing line."""
+"""The hug timer and the six-second kiss: a cue, exact quiet, a chime, a closing line.
+
+Asked for on their own ("Alexa, ask Close Together for a hug timer") they close the
+session. Asked for in the middle of a ritual in the same conversation, the ritual waits:
+the hug or kiss plays, then the couple is invited back to where they were. Only a hug
+asked for right at the check-in's hug offer, in the same conversation, answers it.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +13,26 @@ from ask_sdk_core.utils import is_intent_name
 from ask_sdk_model import Response
 
 from skill import rituals
-from skill.handlers import Handler, slot_value
-from skill.spoken import duration_words, parse_duration
+from skill.handlers import Handler
+from skill.handlers.timed import asked_seconds
 from skill.ssml import Speech
+from skill.state import Progress
 from skill.turn import Turn
 
-MIN_HUG_SECONDS = 5
-MAX_HUG_SECONDS = 180
+
+def ritual_in_this_session(turn: Turn) -> Progress | None:
+    """The ritual this conversation is in the middle of. None in a new session: a ritual
+    left unfinished last night waits for 'continue', and is not what a one-shot hug means."""
+    session = turn.hi.request_envelope.session
+    if session is None or session.new:
+        return None
+    return rituals.current(turn)
+
+
+def close_or_carry_on(turn: Turn, progress: Progress | None, speech: Speech) -> Response:
+    if progress is None:
+        return turn.tell(speech)
+    return rituals.carry_on_later(turn, progress, speech)
 
 
 class HugTimerHandler(Handler):
@@ -21,26 +40,15 @@ class HugTimerHandler(Handler):
         return bool(is_intent_name("HugTimerIntent")(handler_input))
 
     def respond(self, turn: Turn) -> Response:
-        raw = slot_value(turn.hi, "duration")
         speech = Speech()
-        seconds = rituals.HUG_SECONDS
-        if raw is not None:
-            asked = parse_duration(raw)
-            if asked is None or asked <= 0:
-                speech.say(turn.say("hug.unclear", duration=duration_words(seconds)))
-            else:
-                seconds = min(max(round(asked), MIN_HUG_SECONDS), MAX_HUG_SECONDS)
-                if asked < MIN_HUG_SECONDS:
-                    speech.say(turn.say("hug.clamped_short", duration=duration_words(seconds)))
-                elif asked > MAX_HUG_SECONDS:
-                    speech.say(turn.say("hug.clamped_long", duration=duration_words(seconds)))
-        progress = rituals.current(turn)
+        seconds = asked_seconds(turn, speech, rituals.HUG_LENGTH)
+        progress = ritual_in_this_session(turn)
         if progress is not None and rituals.step_of(progress).kind == rituals.OFFER_HUG:
             # "hug timer" when the check-in offers a hug means yes, with their length.
             return rituals.finish(turn, progress, speech, hug_seconds=seconds)
         rituals.hug_speech(turn, seconds, speech)
         turn.record_practice("hug", seconds)
-        return turn.tell(speech)
+        return close_or_carry_on(turn, progress, speech)
 
 
 class KissHandler(Handler):
@@ -49,4 +57,5 @@ class KissHandler(Handler):
 
     def respond(self, turn: Turn) -> Response:
         turn.record_practice("kiss", rituals.KISS_SECONDS)
-        return turn.tell(rituals.kiss_speech(turn))
+        progress = ritual_in_this_session(turn)
+        return close_or_carry_on(turn, progress, rituals.kiss_speech(turn))
