@@ -1,0 +1,427 @@
+"""The DynamoDB store against a real dynalite: types, merges, sharing, endpoints and faults."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import boto3
+import pytest
+from ask_sdk_core.serialize import DefaultSerializer
+from ask_sdk_model import RequestEnvelope
+
+from skill.builder import make_store
+from skill.config import Config
+from skill.dynamo import (
+    CoupleDynamoDbAdapter,
+    DynamoDbAdapter,  # the official class; ask_sdk_dynamodb needs a region to be imported
+    from_dynamo,
+    make_dynamodb_adapter,
+    to_dynamo,
+)
+from skill.errors import StorageError
+from tests.alexa import envelope
+
+if TYPE_CHECKING:
+    from tests.dynalite import Dynalite
+
+pytest_plugins = ("tests.dynalite",)
+pytestmark = pytest.mark.usefixtures("dynamo_env")
+
+USER = "amzn1.ask.account.DYNAMOCOUPLE"
+
+RECORD: dict[str, Any] = {
+    "first_seen": 1795000000.25,
+    "names": ["Sam", "Alex"],
+    "recent_questions": [3, 0, 11],
+    "practice_log": [
+        {"id": "a1", "kind": "hug", "at": 1795000001.5, "seconds": 30},
+        {"id": "a2", "kind": "kiss", "at": 1795000002.75, "seconds": 6.5},
+    ],
+    "progress": {
+        "ritual": "checkin",
+        "started_at": 1795000000.125,
+        "updated_at": 1795000003.0625,
+        "step": 2,
+        "talk_seconds": 45,
+        "pain": [3, None],
+        "reasks": 0,
+        "question": None,
+    },
+    "flag": True,
+    "empty": [],
+}
+
+
+def entry(i: int, at: float) -> dict[str, Any]:
+    return {"id": f"e{i}", "kind": "hug", "at": at, "seconds": 20}
+
+
+def request(user: str = USER) -> RequestEnvelope:
+    """A deserialised request envelope, as ask-sdk hands one to the adapter."""
+    env = envelope("IntentRequest", "HugTimerIntent", user=user)
+    return DefaultSerializer().deserialize(json.dumps(env), RequestEnvelope)
+
+
+def types_in(value: Any) -> set[type]:
+    if isinstance(value, dict):
+        return {dict}.union(*(types_in(v) for v in value.values()))
+    if isinstance(value, list):
+        return {list}.union(*(types_in(v) for v in value))
+    return {type(value)}
+
+
+@pytest.fixture
+def config(dynalite: Dynalite, table_name: str, tmp_path: Path) -> Config:
+    return Config(
+        db_path=tmp_path / "unused.sqlite3",
+        store="dynamodb",
+        dynamodb_table=table_name,
+        dynamodb_endpoint=dynalite.endpoint,
+        verify=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def session() -> boto3.session.Session:
+    """One botocore model load for the module; each adapter still gets its own client."""
+    return boto3.session.Session(region_name="us-east-1")
+
+
+Server = Callable[..., CoupleDynamoDbAdapter]
+
+
+@pytest.fixture
+def server(config: Config, session: boto3.session.Session) -> Server:
+    """Builds adapters as separate servers would: each with its own client and pool."""
+
+    def make(**options: Any) -> CoupleDynamoDbAdapter:
+        return make_dynamodb_adapter(config, session=session, **options)
+
+    return make
+
+
+@pytest.fixture(params=["json", "map"])
+def record_format(request: pytest.FixtureRequest) -> str:
+    """Both ways of storing the record: one JSON string (default) or a native DynamoDB map."""
+    return str(request.param)
+
+
+@pytest.fixture
+def adapter(server: Server, record_format: str) -> CoupleDynamoDbAdapter:
+    return server(record_format=record_format)
+
+
+def raw_item(adapter: CoupleDynamoDbAdapter, key: str) -> dict[str, Any] | None:
+    return adapter._client.get_item(  # type: ignore[no-any-return]
+        TableName=adapter.table_name, Key={"id": key}, ConsistentRead=True
+    ).get("Item")
+
+
+# -------------------------------------------------------------------------- types
+
+
+def test_record_round_trips_with_the_types_the_skill_stored(adapter: CoupleDynamoDbAdapter) -> None:
+    adapter.save(USER, RECORD)
+    loaded = adapter.load(USER)
+    assert loaded == RECORD
+    assert Decimal not in types_in(loaded)
+    assert json.loads(json.dumps(loaded)) == RECORD  # no Decimal: plain JSON works
+    assert type(loaded["recent_questions"][0]) is int
+    assert type(loaded["practice_log"][1]["seconds"]) is float
+    assert type(loaded["progress"]["step"]) is int
+    assert type(loaded["practice_log"][0]["seconds"]) is int
+    assert type(loaded["first_seen"]) is float
+    assert type(loaded["flag"]) is bool
+    assert loaded["progress"]["pain"] == [3, None]
+
+
+def test_how_the_record_is_stored(adapter: CoupleDynamoDbAdapter, record_format: str) -> None:
+    adapter.save(USER, {"first_seen": 1795000000.25, "recent_questions": [4]})
+    item = raw_item(adapter, USER)
+    assert item is not None
+    stored = item["attributes"]
+    if record_format == "map":  # DynamoDB numbers, as the official adapter stores them
+        assert stored["first_seen"] == Decimal("1795000000.25")
+        assert stored["recent_questions"] == [Decimal(4)]
+    else:
+        assert json.loads(stored) == {"first_seen": 1795000000.25, "recent_questions": [4]}
+    assert isinstance(item["version"], str) and len(item["version"]) == 32
+
+
+def test_items_of_either_format_are_read(server: Server) -> None:
+    server(record_format="map").save("as-map", RECORD)
+    server(record_format="json").save("as-json", RECORD)
+    for reader in (server(record_format="json"), server(record_format="map")):
+        assert reader.load("as-map") == RECORD
+        assert reader.load("as-json") == RECORD
+
+
+def test_an_item_written_by_the_plain_official_adapter_is_taken_over(server: Server) -> None:
+    """No version attribute, a native map: read it, merge into it, and version it from then on."""
+    adapter = server()
+    adapter.save("someone-else", {})  # creates the table
+    adapter._client.put_item(
+        TableName=adapter.table_name,
+        Item={"id": USER, "attributes": {"practice_log": [{"id": "old", "kind": "hug", "at": 1}]}},
+    )
+    req = request()
+    record = adapter.get_attributes(req)
+    record["practice_log"] = [*record["practice_log"], entry(1, 2.0)]
+    adapter.save_attributes(req, record)
+    assert [e["id"] for e in adapter.load(USER)["practice_log"]] == ["old", "e1"]
+    assert raw_item(adapter, USER)["version"]  # type: ignore[index]
+
+
+def test_an_unreadable_record_is_a_storage_error(server: Server) -> None:
+    adapter = server()
+    adapter.save(USER, {})  # creates the table
+    adapter._client.put_item(
+        TableName=adapter.table_name, Item={"id": USER, "attributes": "{broken", "version": "v"}
+    )
+    with pytest.raises(StorageError, match="unreadable"):
+        adapter.load(USER)
+
+
+def test_an_unknown_record_format_is_refused(server: Server) -> None:
+    with pytest.raises(ValueError, match="record_format"):
+        server(record_format="yaml")
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), object()])
+def test_values_dynamodb_cannot_hold_are_a_storage_error(
+    adapter: CoupleDynamoDbAdapter, bad: Any
+) -> None:
+    with pytest.raises(StorageError):
+        adapter.save(USER, {"first_seen": bad})
+
+
+def test_conversion_helpers() -> None:
+    assert to_dynamo({"a": (1.5, 2)}) == {"a": [Decimal("1.5"), 2]}
+    assert to_dynamo(0.1) == Decimal("0.1")  # the shortest repr, not binary noise
+    assert from_dynamo([Decimal("20"), Decimal("20.5"), Decimal("1E+2")]) == [20, 20.5, 100]
+    assert [type(x) for x in from_dynamo([Decimal("20"), Decimal("0.5")])] == [int, float]
+    assert from_dynamo({Decimal("2"), Decimal("1")}) == [1, 2]
+
+
+# -------------------------------------------------------------------------- the interface
+
+
+def test_ask_sdk_interface_load_save_delete(adapter: CoupleDynamoDbAdapter) -> None:
+    req = request()
+    assert adapter.get_attributes(req) == {}
+    adapter.save_attributes(req, {"names": ["Sam"]})
+    assert adapter.get_attributes(request()) == {"names": ["Sam"]}
+    adapter.delete_attributes(request())
+    assert adapter.get_attributes(request()) == {}
+    assert raw_item(adapter, USER) is None, "the item itself is gone, not just emptied"
+
+
+def test_it_is_the_official_adapter_chosen_by_configuration(config: Config) -> None:
+    store = make_store(config)
+    assert isinstance(store, CoupleDynamoDbAdapter)
+    assert isinstance(store, DynamoDbAdapter)
+    assert DynamoDbAdapter.__module__ == "ask_sdk_dynamodb.adapter"
+    assert store.table_name == config.dynamodb_table
+
+
+def test_botocore_has_short_timeouts_and_few_retries(adapter: CoupleDynamoDbAdapter) -> None:
+    cfg = adapter._client.meta.config
+    assert cfg.connect_timeout <= 2 and cfg.read_timeout <= 3
+    assert cfg.retries["total_max_attempts"] <= 3
+
+
+def test_missing_table_is_created_and_waited_for(config: Config, server: Server) -> None:
+    # dynalite keeps new tables CREATING for a while; both adapters race to create it.
+    first, second = server(), server()
+    errors: list[BaseException] = []
+
+    def save(adapter: CoupleDynamoDbAdapter, name: str) -> None:
+        try:
+            adapter.save(name, {"names": [name]})
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [
+        threading.Thread(target=save, args=(first, "one")),
+        threading.Thread(target=save, args=(second, "two")),
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    table = first._client.describe_table(TableName=config.dynamodb_table)["Table"]
+    assert table["TableStatus"] == "ACTIVE"
+    assert first.load("two") == {"names": ["two"]}
+
+
+def test_without_create_table_a_missing_table_is_a_storage_error(server: Server) -> None:
+    adapter = server(create_table=False)
+    with pytest.raises(StorageError, match="ResourceNotFoundException"):
+        adapter.load(USER)
+
+
+# -------------------------------------------------------------------------- two servers
+
+
+def test_two_servers_see_each_others_writes_and_deletes(server: Server) -> None:
+    a, b = server(), server()
+    a.save(USER, {"names": ["Sam", "Alex"]})
+    assert b.load(USER)["names"] == ["Sam", "Alex"]
+    b.save(USER, {"names": ["Robin"]})
+    assert a.load(USER)["names"] == ["Robin"]
+    b.delete(USER)
+    assert a.load(USER) == {}
+
+
+@pytest.mark.parametrize("record_format", ["json", "map"])
+def test_interleaved_saves_from_two_servers_keep_both_entries(
+    server: Server, record_format: str
+) -> None:
+    """Both servers read the same version, each appends, both save: nothing is lost."""
+    a, b = server(record_format=record_format), server(record_format=record_format)
+    a.save(USER, {"practice_log": [entry(0, 1.0)]})
+    req_a, req_b = request(), request()
+    seen_by_a, seen_by_b = a.get_attributes(req_a), b.get_attributes(req_b)
+    seen_by_a["practice_log"] = [*seen_by_a["practice_log"], entry(1, 2.0)]
+    seen_by_b["practice_log"] = [*seen_by_b["practice_log"], entry(2, 3.0)]
+    a.save_attributes(req_a, seen_by_a)
+    version_after_a = raw_item(a, USER)["version"]  # type: ignore[index]
+    b.save_attributes(req_b, seen_by_b)  # refused once (stale version), re-read, merged
+    assert raw_item(a, USER)["version"] != version_after_a  # type: ignore[index]
+    assert [e["id"] for e in a.load(USER)["practice_log"]] == ["e0", "e1", "e2"]
+
+
+def test_many_threads_on_two_servers_lose_no_practice_entry(server: Server) -> None:
+    servers = [server(), server()]
+
+    def device(n: int) -> None:
+        mine = servers[n % 2]
+        for i in range(8):
+            req = request()
+            record = mine.get_attributes(req)
+            record["practice_log"] = [*record.get("practice_log", []), entry(n * 100 + i, i)]
+            mine.save_attributes(req, record)
+
+    threads = [threading.Thread(target=device, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    log = servers[0].load(USER)["practice_log"]
+    assert len(log) == 32
+    assert len({e["id"] for e in log}) == 32
+
+
+def test_a_writer_that_keeps_losing_the_race_gives_up_with_a_storage_error(server: Server) -> None:
+    loser = server(write_attempts=1)
+    other = server()
+    other.save(USER, {"names": ["Sam"]})
+    req = request()
+    loser.get_attributes(req)
+    other.save(USER, {"names": ["Alex"]})  # the version the loser read is now stale
+    with pytest.raises(StorageError, match="concurrent"):
+        loser.save_attributes(req, {"names": ["Robin"]})
+    assert other.load(USER)["names"] == ["Alex"], "the refused write changed nothing"
+
+
+def test_a_stale_version_never_matches_a_deleted_and_recreated_record(server: Server) -> None:
+    a, b = server(write_attempts=1), server()
+    b.save(USER, {"practice_log": [entry(0, 1.0)]})
+    req = request()
+    a.get_attributes(req)  # a remembers the version it read
+    b.delete(USER)  # "forget us" on another server
+    b.save(USER, {"names": ["New"]})  # and the couple starts again
+    with pytest.raises(StorageError):
+        a.save_attributes(req, {"practice_log": [entry(0, 1.0)]})
+    assert b.load(USER) == {"names": ["New"]}
+
+
+# -------------------------------------------------------------------------- endpoints
+
+
+def test_boto3s_own_endpoint_variable_is_honoured(
+    dynalite: Dynalite, table_name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", dynalite.endpoint)
+    # A config that names no endpoint: boto3 itself must pick the variable up.
+    adapter = make_dynamodb_adapter(Config(store="dynamodb", dynamodb_table=table_name))
+    adapter.save(USER, {"names": ["Sam"]})
+    explicit = make_dynamodb_adapter(
+        Config(store="dynamodb", dynamodb_table=table_name, dynamodb_endpoint=dynalite.endpoint)
+    )
+    assert explicit.load(USER) == {"names": ["Sam"]}
+    assert adapter._client.meta.endpoint_url == dynalite.endpoint
+
+
+def test_configuration_from_the_environment_reaches_dynalite(
+    dynalite: Dynalite, table_name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CLOSE_TOGETHER_STORE", "dynamodb")
+    monkeypatch.setenv("CLOSE_TOGETHER_DYNAMODB_TABLE", table_name)
+    monkeypatch.setenv("CLOSE_TOGETHER_DYNAMODB_REGION", "eu-west-1")
+    monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", dynalite.endpoint)
+    store = make_store(Config.from_env())
+    assert isinstance(store, CoupleDynamoDbAdapter)
+    store.save(USER, {"names": ["Sam"]})
+    assert store.load(USER) == {"names": ["Sam"]}
+    assert store._client.meta.region_name == "eu-west-1"
+
+
+# -------------------------------------------------------------------------- faults
+
+
+def test_nothing_listening_is_a_quick_storage_error(table_name: str, dead_endpoint: str) -> None:
+    adapter = make_dynamodb_adapter(
+        Config(store="dynamodb", dynamodb_table=table_name, dynamodb_endpoint=dead_endpoint)
+    )
+    started = time.monotonic()
+    with pytest.raises(StorageError, match="EndpointConnectionError"):
+        adapter.load(USER)
+    with pytest.raises(StorageError):
+        adapter.save(USER, {"names": ["Sam"]})
+    with pytest.raises(StorageError):
+        adapter.delete(USER)
+    assert time.monotonic() - started < 8, "well inside Alexa's answer window"
+
+
+def test_a_request_without_a_user_id_is_a_storage_error(adapter: CoupleDynamoDbAdapter) -> None:
+    env = envelope("LaunchRequest", user=USER)
+    del env["context"]["System"]["user"], env["session"]["user"]
+    req = DefaultSerializer().deserialize(json.dumps(env), RequestEnvelope)
+    with pytest.raises(StorageError):
+        adapter.get_attributes(req)
+
+
+def test_importing_and_building_needs_no_region_credentials_or_network(tmp_path: Path) -> None:
+    """The official adapter resolves a boto3 resource at import; we make that harmless."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env["AWS_CONFIG_FILE"] = str(tmp_path / "none")
+    env["AWS_SHARED_CREDENTIALS_FILE"] = str(tmp_path / "none")
+    code = (
+        "import boto3, skill.dynamo\n"
+        "from skill.config import Config\n"
+        "from skill.builder import make_store\n"
+        "assert boto3.DEFAULT_SESSION is None, 'default session left changed'\n"
+        "store = make_store(Config(store='dynamodb', dynamodb_endpoint='http://127.0.0.1:9'))\n"
+        "print(type(store).__name__)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-W", "error", "-c", code],
+        env=env,
+        cwd=Path(__file__).resolve().parents[1],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "CoupleDynamoDbAdapter"
