@@ -23,6 +23,8 @@ from ask_sdk_model import RequestEnvelope
 
 from skill.errors import StorageError
 
+SAVE_ATTEMPTS = 20  # compare-and-swap retries when another device keeps writing
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS couples (
     id TEXT PRIMARY KEY,
@@ -47,6 +49,17 @@ def user_id_of(request_envelope: RequestEnvelope) -> str:
 
 def merge_append_only(stored: list[Any], new: list[Any], limit: int) -> list[Any]:
     """Union of two logs of {'id': ...} entries, oldest first, capped at `limit`."""
+    stored_ids = {str(e["id"]) for e in stored if isinstance(e, dict) and "id" in e}
+    if len(stored_ids) == len(stored):
+        extra = [
+            e for e in new if isinstance(e, dict) and "id" in e and str(e["id"]) not in stored_ids
+        ]
+        last = float(stored[-1].get("at") or 0) if stored else float("-inf")
+        ats = [last] + [float(e.get("at") or 0) for e in extra]
+        in_order = all(a <= b for a, b in zip(ats, ats[1:], strict=False))
+        if in_order and len({str(e["id"]) for e in extra}) == len(extra):
+            # The usual case: nothing new, or entries appended after the stored ones.
+            return (list(stored) + extra)[-limit:]
     seen: dict[str, Any] = {}
     for entry in list(stored) + list(new):
         if isinstance(entry, dict) and "id" in entry:
@@ -141,49 +154,80 @@ class SQLiteAdapter(AbstractPersistenceAdapter):  # type: ignore[misc]
 
     # -- by key (also used by tools and tests) -------------------------------
     def load(self, key: str) -> dict[str, Any]:
-        conn = self._conn()
-
-        def read() -> dict[str, Any]:
-            row = conn.execute("SELECT data FROM couples WHERE id = ?", (key,)).fetchone()
-            return json.loads(row[0]) if row else {}
-
-        try:
-            return self._wrap(read)  # type: ignore[no-any-return]
-        except json.JSONDecodeError as exc:
-            raise StorageError("stored record is unreadable") from exc
+        text, data = self._read(key)
+        self._remember(key, text, data)
+        return data
 
     def save(self, key: str, attributes: dict[str, Any]) -> None:
+        """Merge and write without holding SQLite's write lock while we compute.
+
+        The new record is built from the version this thread last saw, then written with
+        one compare-and-swap statement (atomic on its own); if another device wrote in
+        between, nothing changes and we read again and retry.
+        """
         conn = self._conn()
-        payload_in = dict(attributes)
-
-        def write() -> None:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                row = conn.execute("SELECT data FROM couples WHERE id = ?", (key,)).fetchone()
-                stored = json.loads(row[0]) if row else {}
-                for name in self.append_only_keys:
-                    if name in payload_in or name in stored:
-                        payload_in[name] = merge_append_only(
-                            stored.get(name) or [],
-                            payload_in.get(name) or [],
-                            self.append_only_limit,
-                        )
-                conn.execute(
+        for _ in range(SAVE_ATTEMPTS):
+            seen = self._recall(key)
+            text, logs = seen if seen is not None else self._read_logs(key)
+            payload = dict(attributes)
+            for name in self.append_only_keys:
+                if name in payload or name in logs:
+                    payload[name] = merge_append_only(
+                        logs.get(name) or [], payload.get(name) or [], self.append_only_limit
+                    )
+            new_text = json.dumps(payload, separators=(",", ":"))
+            if text is None:
+                sql = (
                     "INSERT INTO couples (id, data, updated_at) VALUES (?, ?, ?) "
-                    "ON CONFLICT(id) DO UPDATE SET data = excluded.data, "
-                    "updated_at = excluded.updated_at",
-                    (key, json.dumps(payload_in, separators=(",", ":")), self.clock()),
+                    "ON CONFLICT(id) DO NOTHING"
                 )
-                conn.execute("COMMIT")
-            except BaseException:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
+                args: tuple[Any, ...] = (key, new_text, self.clock())
+            else:
+                sql = "UPDATE couples SET data = ?, updated_at = ? WHERE id = ? AND data = ?"
+                args = (new_text, self.clock(), key, text)
+            written = self._wrap(lambda: conn.execute(sql, args).rowcount)  # noqa: B023
+            if written == 1:
+                self._remember(key, new_text, payload)
+                return
+            self._forget_seen()  # someone else wrote first: start from their version
+        raise StorageError("record kept changing while saving")
 
+    # -- reading, and the last version this thread saw --------------------------------
+    def _read(self, key: str) -> tuple[str | None, dict[str, Any]]:
+        conn = self._conn()
+        row = self._wrap(
+            lambda: conn.execute("SELECT data FROM couples WHERE id = ?", (key,)).fetchone()
+        )
+        if row is None:
+            return None, {}
         try:
-            self._wrap(write)
+            data = json.loads(row[0])
         except json.JSONDecodeError as exc:
             raise StorageError("stored record is unreadable") from exc
+        if not isinstance(data, dict):
+            raise StorageError("stored record is unreadable")
+        return row[0], data
+
+    def _read_logs(self, key: str) -> tuple[str | None, dict[str, list[Any]]]:
+        text, data = self._read(key)
+        return text, self._logs_of(data)
+
+    def _logs_of(self, data: dict[str, Any]) -> dict[str, list[Any]]:
+        return {
+            name: list(data[name])
+            for name in self.append_only_keys
+            if isinstance(data.get(name), list)
+        }
+
+    def _remember(self, key: str, text: str | None, data: dict[str, Any]) -> None:
+        self._local.seen = (key, text, self._logs_of(data))
+
+    def _recall(self, key: str) -> tuple[str | None, dict[str, list[Any]]] | None:
+        seen = getattr(self._local, "seen", None)
+        return (seen[1], seen[2]) if seen is not None and seen[0] == key else None
+
+    def _forget_seen(self) -> None:
+        self._local.seen = None
 
     def delete(self, key: str) -> None:
         """Delete a couple's row, then fold the WAL into the file and empty it, so no copy
@@ -194,6 +238,7 @@ class SQLiteAdapter(AbstractPersistenceAdapter):  # type: ignore[misc]
             conn.execute("DELETE FROM couples WHERE id = ?", (key,))
             conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
+        self._forget_seen()
         self._wrap(delete_and_truncate)
 
     def count(self) -> int:

@@ -110,7 +110,8 @@ def create_app(
         except RecursionError:
             raise BadRequest("body is nested too deeply") from None
 
-    def read_envelope() -> dict[str, Any]:
+    def read_envelope() -> tuple[dict[str, Any], str]:
+        """The parsed envelope (for checks) and its text (for ask-sdk's deserializer)."""
         if request.mimetype != "application/json":
             raise BadRequest("content type must be application/json", 415)
         length = request.content_length
@@ -124,16 +125,19 @@ def create_app(
             raise BadRequest("body must be a JSON object")
         if json_depth(envelope) > MAX_JSON_DEPTH:
             raise BadRequest("body is nested too deeply")
-        return envelope
+        try:
+            return envelope, body.decode("utf-8")
+        except UnicodeDecodeError:
+            raise BadRequest("body must be UTF-8 JSON") from None
 
     @app.post("/")
     def alexa() -> Response | tuple[Response, int]:
-        envelope = read_envelope()
+        envelope, text = read_envelope()
         req = envelope.get("request")
         if not isinstance(req, dict) or not isinstance(req.get("type"), str):
             raise BadRequest("request.type is missing")
         try:
-            request_envelope = serializer.deserialize(json.dumps(envelope), RequestEnvelope)
+            request_envelope = serializer.deserialize(text, RequestEnvelope)
         except SerializationException as exc:
             if "discriminator" in str(exc):
                 log.info("request type=unknown intent=- session=- ms=0")

@@ -8,6 +8,8 @@ import stat
 import threading
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from skill.errors import StorageError
 from skill.persistence import SQLiteAdapter, merge_append_only
@@ -95,3 +97,34 @@ def test_directory_that_cannot_be_created_is_a_storage_error(tmp_path) -> None: 
     blocker.write_text("")
     with pytest.raises(StorageError):
         SQLiteAdapter(blocker / "db.sqlite3").load("u")
+
+
+def reference_merge(stored: list[dict], new: list[dict], limit: int) -> list[dict]:
+    seen: dict[str, dict] = {}
+    for e in stored + new:
+        seen.setdefault(e["id"], e)
+    return sorted(seen.values(), key=lambda e: e["at"])[-limit:]
+
+
+@given(
+    st.lists(st.integers(0, 30), max_size=15, unique=True),
+    st.lists(st.integers(0, 30), max_size=15),
+    st.integers(1, 20),
+)
+def test_merge_fast_path_agrees_with_a_plain_sorted_union(stored_ats, new_ats, limit) -> None:  # type: ignore[no-untyped-def]
+    stored = [entry(at, float(at)) for at in sorted(stored_ats)]
+    new = [entry(at, float(at)) for at in new_ats]
+    assert merge_append_only(stored, new, limit) == reference_merge(stored, new, limit)
+
+
+def test_save_retries_when_another_device_wrote_in_between(db_path) -> None:  # type: ignore[no-untyped-def]
+    mine, theirs = SQLiteAdapter(db_path), SQLiteAdapter(db_path)
+    mine.save("u", {"practice_log": [entry(0)]})
+    record = mine.load("u")  # this device saw version one
+    theirs.save(
+        "u", {**theirs.load("u"), "names": ["Sam"], "practice_log": [entry(0), entry(1, 2.0)]}
+    )
+    record["practice_log"].append(entry(2, 3.0))
+    mine.save("u", record)  # its compare-and-swap fails once, then merges their entry
+    saved = SQLiteAdapter(db_path).load("u")
+    assert [e["id"] for e in saved["practice_log"]] == ["e0", "e1", "e2"]
