@@ -41,6 +41,24 @@ def _int_or_none(value: Any) -> int | None:
     return None if number is None else int(number)
 
 
+def _practice_entry(e: Any) -> dict[str, Any] | None:
+    """A practice-log entry as we store it; entries already in that shape are kept as is
+    (the log is read on every request), anything else is rebuilt or dropped."""
+    if not isinstance(e, dict) or "id" not in e or e.get("kind") not in PRACTICE_KINDS:
+        return None
+    if (
+        type(e["id"]) is str
+        and type(e.get("at")) is float
+        and len(e) <= 4
+        and (len(e) == 3 or type(e.get("seconds")) in (int, float))
+    ):
+        return e
+    entry: dict[str, Any] = {"id": str(e["id"]), "kind": e["kind"], "at": _num(e.get("at"), 0.0)}
+    if "seconds" in e:
+        entry["seconds"] = _num(e["seconds"])
+    return entry
+
+
 @dataclass
 class Progress:
     """Where a couple is in a ritual, so 'continue' can pick it up later."""
@@ -234,14 +252,9 @@ class Couple:
             if q is not None
         ]
         log = [
-            {
-                "id": str(e["id"]),
-                "kind": e["kind"],
-                "at": _num(e.get("at"), 0.0),
-                **({"seconds": _num(e["seconds"])} if "seconds" in e else {}),
-            }
-            for e in attrs.get("practice_log") or []
-            if isinstance(e, dict) and "id" in e and e.get("kind") in PRACTICE_KINDS
+            entry
+            for entry in map(_practice_entry, attrs.get("practice_log") or [])
+            if entry is not None
         ]
         deck = [q for q in attrs.get("recent_deck") or [] if isinstance(q, str) and ":" in q][
             -RECENT_DECK_LIMIT:

@@ -123,8 +123,10 @@ def create_app(
         envelope = verified(body) if verifier is not None else parse(body)
         if not isinstance(envelope, dict):
             raise BadRequest("body must be a JSON object")
-        if json_depth(envelope) > MAX_JSON_DEPTH:
-            raise BadRequest("body is nested too deeply")
+        # Session attributes are the one free-form part, and they are echoed back.
+        session = envelope.get("session")
+        if isinstance(session, dict) and json_depth(session.get("attributes")) > MAX_JSON_DEPTH:
+            raise BadRequest("session attributes are nested too deeply")
         try:
             return envelope, body.decode("utf-8")
         except UnicodeDecodeError:

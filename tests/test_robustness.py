@@ -212,3 +212,15 @@ def test_unicode_digits_are_not_pain_levels(talk) -> None:  # type: ignore[no-un
     talk.say("EveningCheckInIntent")
     reply = talk.say("PainLevelIntent", level="\u00b2")
     assert "zero and ten" in reply.text and "went wrong" not in reply.text
+
+
+def test_deep_nesting_inside_the_request_is_not_a_500(client) -> None:  # type: ignore[no-untyped-def]
+    env = envelope("IntentRequest", "KissIntent")
+    nested: dict = {}
+    node = nested
+    for _ in range(900):
+        node["x"] = {}
+        node = node["x"]
+    env["request"]["intent"]["slots"] = {"level": {"name": "level", "value": "3", "x": nested}}
+    resp = client.post("/", data=json.dumps(env), content_type="application/json")
+    assert resp.status_code in (200, 400)
