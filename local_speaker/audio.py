@@ -1,0 +1,177 @@
+"""16-bit mono PCM in pure Python: read and write WAV, trim, resample, gain, find the quiet.
+
+No numpy: a bedside Raspberry Pi needs nothing beyond the standard library here, and
+the arrays involved are small (a whole response is a few MB at most).
+"""
+
+from __future__ import annotations
+
+import array
+import wave
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+RATE = 22_050  # espeak-ng's native rate; every timeline is assembled at this rate
+SAMPLE_WIDTH = 2
+FULL_SCALE = 32_767
+# A sample this loud counts as sound (about -40 dBFS): well above dither, well below speech.
+SOUND_THRESHOLD = 328
+
+
+class AudioError(ValueError):
+    """A WAV file this module cannot read."""
+
+
+@dataclass
+class Pcm:
+    """Signed 16-bit mono samples at a sample rate."""
+
+    samples: array.array  # typecode "h"
+    rate: int = RATE
+
+    @property
+    def seconds(self) -> float:
+        return len(self.samples) / self.rate
+
+    def to_bytes(self) -> bytes:
+        return self.samples.tobytes()
+
+
+def empty(rate: int = RATE) -> Pcm:
+    return Pcm(array.array("h"), rate)
+
+
+def read_wav(path: Path | str) -> Pcm:
+    """A 16-bit PCM WAV file as mono samples (stereo is averaged)."""
+    try:
+        with wave.open(str(path), "rb") as wav:
+            channels, width, rate = wav.getnchannels(), wav.getsampwidth(), wav.getframerate()
+            frames = wav.readframes(wav.getnframes())
+    except (OSError, EOFError, wave.Error) as exc:
+        raise AudioError(f"cannot read {Path(path).name}: {exc}") from exc
+    if width != SAMPLE_WIDTH:
+        raise AudioError(f"{Path(path).name}: only 16-bit WAV is supported")
+    samples = array.array("h")
+    samples.frombytes(frames)
+    if channels == 2:
+        samples = array.array(
+            "h", ((a + b) // 2 for a, b in zip(samples[::2], samples[1::2], strict=True))
+        )
+    elif channels != 1:
+        raise AudioError(f"{Path(path).name}: {channels} channels")
+    return Pcm(samples, rate)
+
+
+def write_wav(path: Path | str, chunks: Iterable[bytes], rate: int = RATE) -> None:
+    """Stream 16-bit mono PCM chunks into a WAV file."""
+    with wave.open(str(path), "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(SAMPLE_WIDTH)
+        wav.setframerate(rate)
+        for chunk in chunks:
+            wav.writeframes(chunk)
+
+
+def first_sound(samples: array.array, threshold: int = SOUND_THRESHOLD) -> int | None:
+    for i, value in enumerate(samples):
+        if value > threshold or value < -threshold:
+            return i
+    return None
+
+
+def last_sound(samples: array.array, threshold: int = SOUND_THRESHOLD) -> int | None:
+    for i in range(len(samples) - 1, -1, -1):
+        value = samples[i]
+        if value > threshold or value < -threshold:
+            return i
+    return None
+
+
+def trim(pcm: Pcm, threshold: int = SOUND_THRESHOLD) -> Pcm:
+    """Cut the silence a synthesiser leaves before and after its speech."""
+    start = first_sound(pcm.samples, threshold)
+    if start is None:
+        return empty(pcm.rate)
+    end = last_sound(pcm.samples, threshold)
+    assert end is not None
+    return Pcm(pcm.samples[start : end + 1], pcm.rate)
+
+
+def resample(pcm: Pcm, rate: int) -> Pcm:
+    """Linear-interpolation resampling (speech and chimes only need it rarely)."""
+    if pcm.rate == rate or not pcm.samples:
+        return Pcm(pcm.samples, rate) if not pcm.samples else pcm
+    src = pcm.samples
+    count = max(1, round(len(src) * rate / pcm.rate))
+    step = (len(src) - 1) / max(1, count - 1)
+    out = array.array("h", bytes(2 * count))
+    last = len(src) - 1
+    for i in range(count):
+        pos = i * step
+        k = int(pos)
+        frac = pos - k
+        nxt = src[k + 1] if k < last else src[k]
+        out[i] = int(src[k] + (nxt - src[k]) * frac)
+    return Pcm(out, rate)
+
+
+def scaled(pcm: Pcm, factor: float) -> Pcm:
+    """Gain, clipped to 16 bits."""
+    if factor == 1.0:
+        return pcm
+    out = array.array(
+        "h", (max(-FULL_SCALE, min(FULL_SCALE, int(v * factor))) for v in pcm.samples)
+    )
+    return Pcm(out, pcm.rate)
+
+
+def silence_bytes(samples: int) -> bytes:
+    return bytes(SAMPLE_WIDTH * samples)
+
+
+@dataclass(frozen=True)
+class Span:
+    """A stretch of a signal, in samples."""
+
+    start: int
+    end: int  # exclusive
+
+    def seconds(self, rate: int) -> float:
+        return (self.end - self.start) / rate
+
+
+def sounding_spans(
+    samples: array.array, rate: int, *, threshold: int = SOUND_THRESHOLD, min_gap_s: float = 1.0
+) -> list[Span]:
+    """Stretches of sound, merging those separated by less than `min_gap_s` of quiet."""
+    spans: list[Span] = []
+    min_gap = int(min_gap_s * rate)
+    start = last = None
+    for i, value in enumerate(samples):
+        if value > threshold or value < -threshold:
+            if start is None:
+                start = i
+            elif last is not None and i - last > min_gap:
+                spans.append(Span(start, last + 1))
+                start = i
+            last = i
+    if start is not None and last is not None:
+        spans.append(Span(start, last + 1))
+    return spans
+
+
+def quiet_gaps(
+    samples: array.array, rate: int, *, threshold: int = SOUND_THRESHOLD, min_gap_s: float = 1.0
+) -> list[Span]:
+    """The silences between stretches of sound (and after the last one), longest kept whole."""
+    spans = sounding_spans(samples, rate, threshold=threshold, min_gap_s=min_gap_s)
+    gaps = [Span(a.end, b.start) for a, b in zip(spans, spans[1:], strict=False)]
+    if spans and len(samples) - spans[-1].end > min_gap_s * rate:
+        gaps.append(Span(spans[-1].end, len(samples)))
+    return gaps
+
+
+def chunked(data: bytes, size: int) -> Iterator[bytes]:
+    for i in range(0, len(data), size):
+        yield data[i : i + size]

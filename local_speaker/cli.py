@@ -1,0 +1,323 @@
+"""`close-together speaker` and `close-together say`: the offline bedside front end.
+
+`register(subparsers)` is called by `skill.cli`; heavy imports (pyttsx3, pocketsphinx,
+the skill itself) happen only when a command runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from rich.console import Console
+
+    from local_speaker.matcher import Matcher
+    from local_speaker.output import Output
+    from local_speaker.session import Session
+    from local_speaker.voice import Voice
+
+LOCAL_USER_HELP = "the couple's user id in the store (share it with the Alexa skill's to merge)"
+
+
+def _volume(value: str) -> float:
+    number = float(value)
+    if not 0.0 <= number <= 2.0:
+        raise argparse.ArgumentTypeError("volume is 0.0 (silent) to 1.0 (full), at most 2.0")
+    return number
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--db", type=Path, help="SQLite file (default: the service's own)")
+    parser.add_argument("--voice", help="pyttsx3 voice id, e.g. gmw/en-us or en-us+f3")
+    parser.add_argument(
+        "--rate", type=int, default=None, help="speaking rate in words per minute (default 165)"
+    )
+    parser.add_argument(
+        "--volume",
+        type=_volume,
+        default=1.0,
+        help="0.0 to 1.0, applied to speech and chimes alike (default 1.0)",
+    )
+    parser.add_argument("--user", default=None, help=LOCAL_USER_HELP)
+    parser.add_argument(
+        "--model", type=Path, default=None, help="interaction model JSON (default: the skill's own)"
+    )
+    parser.add_argument(
+        "--player",
+        default=None,
+        help="command that plays raw S16_LE mono PCM from stdin; "
+        "{rate} is replaced by the sample rate",
+    )
+    parser.add_argument(
+        "--timing",
+        action="store_true",
+        help="print the time from each utterance to its first audio sample",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log each request")
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add `speaker` and `say` to the close-together command."""
+    speaker = subparsers.add_parser(
+        "speaker",
+        help="interactive bedside session, offline (type, or --listen)",
+        description="The same rituals, offline: type what you would say, or use --listen.",
+    )
+    _common(speaker)
+    speaker.add_argument(
+        "--wav-dir",
+        type=Path,
+        default=None,
+        help="write each answer as a WAV file here instead of playing it",
+    )
+    speaker.add_argument(
+        "--listen-seconds",
+        type=float,
+        default=8.0,
+        metavar="SECONDS",
+        help="silence before the reprompt, and again before the session "
+        "ends (default 8; 0 waits for ever)",
+    )
+    speaker.add_argument(
+        "--listen",
+        action="store_true",
+        help="voice input through pocketsphinx (press Enter, then speak)",
+    )
+    speaker.add_argument(
+        "--wake",
+        nargs="?",
+        const="",
+        default=None,
+        metavar="PHRASE",
+        help="with --listen: listen all the time for a wake phrase (default: the invocation name)",
+    )
+    speaker.add_argument(
+        "--mic-command",
+        default=None,
+        help="command printing raw S16_LE mono 16 kHz audio on stdout "
+        "(default: arecord, parecord or sox)",
+    )
+    speaker.add_argument("--list-voices", action="store_true", help="list voices and exit")
+    speaker.set_defaults(func=run_speaker)
+
+    say = subparsers.add_parser(
+        "say",
+        help='one utterance, spoken offline: say "start a hug timer"',
+        description="Send one utterance (or several, in one session) and speak the answers.",
+    )
+    _common(say)
+    say.add_argument("utterances", nargs="+", metavar="UTTERANCE")
+    say.add_argument(
+        "--wav",
+        type=Path,
+        default=None,
+        help="write the answer to this WAV file instead of playing it",
+    )
+    say.set_defaults(func=run_say)
+
+
+@dataclass
+class Parts:
+    console: Console
+    matcher: Matcher
+    session: Session
+    output: Output
+    voice: Voice | None
+
+
+def _build(
+    args: argparse.Namespace, *, wav_dir: Path | None = None, wav_file: Path | None = None
+) -> Parts:
+    from rich.console import Console
+
+    from local_speaker.envelopes import LOCAL_USER, Device
+    from local_speaker.matcher import Matcher
+    from local_speaker.model import InteractionModel
+    from local_speaker.output import PlayedOutput, TextOutput, WavOutput
+    from local_speaker.playback import find_player
+    from local_speaker.session import Session
+    from local_speaker.tts import DEFAULT_WPM, Pyttsx3Synthesizer
+    from local_speaker.voice import Voice
+    from skill.builder import build_skill
+    from skill.config import Config
+
+    console = Console(highlight=False, soft_wrap=True)
+    overrides = {"db_path": args.db.expanduser()} if args.db else {}
+    config = Config.from_env(**overrides)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(message)s",
+    )
+    model = InteractionModel.load(args.model, locale=config.locale)
+    matcher = Matcher(model)
+    skill = build_skill(config)
+    device = Device(
+        user_id=args.user or LOCAL_USER,
+        application_id=config.skill_ids[0] if config.skill_ids else Device().application_id,
+        locale=config.locale,
+    )
+    session = Session(skill, matcher, device=device)
+    synthesizer = Pyttsx3Synthesizer(voice=args.voice, words_per_minute=args.rate or DEFAULT_WPM)
+    voice = Voice(synthesizer, volume=args.volume)
+    output: Output
+    if wav_dir is not None or wav_file is not None:
+        output = WavOutput(console, voice, directory=wav_dir, file=wav_file)
+    else:
+        player, reason = find_player(args.player)
+        if player is None:
+            console.print(
+                f"[yellow]{reason}[/]: printing what I would say instead "
+                "(use --wav-dir or --wav to write audio)."
+            )
+            output = TextOutput(console)
+        else:
+            output = PlayedOutput(console, voice, player)
+    return Parts(console, matcher, session, output, None if type(output) is TextOutput else voice)
+
+
+def _latency_printer(console: Console, enabled: bool) -> Callable[[float], None] | None:
+    if not enabled:
+        return None
+
+    def show(seconds: float) -> None:
+        console.print(f"[dim]   first audio {seconds * 1000:.0f} ms after the words[/]")
+
+    return show
+
+
+def run_say(args: argparse.Namespace) -> int:
+    """One utterance (or a few in one session), spoken or written to --wav."""
+    from local_speaker.model import ModelError
+    from local_speaker.playback import PlaybackError
+    from local_speaker.runner import Bedside, Inputs
+    from local_speaker.tts import SpeechError
+
+    try:
+        parts = _build(args, wav_file=args.wav)
+    except ModelError as exc:
+        print(f"close-together: {exc} (use --model)", file=sys.stderr)
+        return 2
+    bedside = Bedside(
+        parts.session,
+        parts.output,
+        Inputs(),
+        on_latency=_latency_printer(parts.console, args.timing),
+    )
+    try:
+        for utterance in args.utterances:
+            bedside.once(utterance)
+        parts.session.close()
+    except (SpeechError, PlaybackError) as exc:
+        print(f"close-together: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        parts.output.close()
+        if parts.voice is not None:
+            parts.voice.synthesizer.close()
+    return 0
+
+
+def run_speaker(args: argparse.Namespace) -> int:
+    """The interactive bedside session."""
+    from local_speaker.runner import END, Bedside, Inputs, read_lines
+
+    if args.list_voices:
+        return _list_voices(args)
+    if args.wake is not None and not args.listen:
+        print("close-together: --wake needs --listen", file=sys.stderr)
+        return 2
+    from local_speaker.model import ModelError
+    from local_speaker.tts import SpeechError
+
+    try:
+        parts = _build(args, wav_dir=args.wav_dir)
+    except ModelError as exc:
+        print(f"close-together: {exc} (use --model)", file=sys.stderr)
+        return 2
+    if parts.voice is not None:
+        try:
+            parts.voice.synthesizer.warm_up()
+        except SpeechError as exc:
+            print(f"close-together: {exc}", file=sys.stderr)
+            return 1
+    inputs = Inputs()
+    not_caught = parts.matcher.model.phrases.speech.get("not_caught", "Sorry?")
+    on_empty = None
+    listener = None
+    if args.listen:
+        from local_speaker.listen import ListenError, start_listener
+
+        playing = getattr(parts.output, "playing", None)
+        try:
+            listener = start_listener(
+                parts.matcher,
+                inputs,
+                wake=args.wake,
+                mic_command=args.mic_command,
+                session_open=lambda: parts.session.open,
+                playing=playing.is_set if playing is not None else (lambda: False),
+                console=parts.console,
+            )
+        except ListenError as exc:
+            print(f"close-together: {exc}", file=sys.stderr)
+            return 2
+        on_empty = listener.push_to_talk if args.wake is None else None
+    bedside = Bedside(
+        parts.session,
+        parts.output,
+        inputs,
+        listen_s=args.listen_seconds,
+        not_caught=not_caught,
+        on_latency=_latency_printer(parts.console, args.timing),
+        hearing=(lambda: listener.capturing) if listener is not None else (lambda: False),
+    )
+    parts.console.print(_welcome(args, parts.matcher.model.invocation))
+    wake_mode = args.listen and args.wake is not None
+    read_lines(sys.stdin, inputs, on_empty=on_empty, end_on_eof=not wake_mode)
+    # systemd stops a service with SIGTERM: end the conversation as Ctrl-D would.
+    previous = signal.signal(signal.SIGTERM, lambda *_: inputs.put(END))
+    try:
+        return bedside.run()
+    except KeyboardInterrupt:
+        parts.session.close()
+        return 0
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        if listener is not None:
+            listener.stop()
+        parts.output.close()
+        if parts.voice is not None:
+            parts.voice.synthesizer.close()
+
+
+def _welcome(args: argparse.Namespace, invocation: str) -> str:
+    if args.listen and args.wake is not None:
+        how = f'say "{args.wake or invocation}" and then what you would like'
+    elif args.listen:
+        how = "press Enter, then speak"
+    else:
+        how = f"type what you would say, or press Enter to open {invocation.title()}"
+    return f"[dim]Close Together, offline — {how}; typed lines always work. Ctrl-D to stop.[/]"
+
+
+def _list_voices(args: argparse.Namespace) -> int:
+    from local_speaker.tts import Pyttsx3Synthesizer, SpeechError
+
+    synthesizer = Pyttsx3Synthesizer()
+    try:
+        for voice in synthesizer.voices():
+            print(f"{voice.id:20} {voice.name}")
+    except SpeechError as exc:
+        print(f"close-together: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        synthesizer.close()
+    return 0

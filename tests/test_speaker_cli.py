@@ -1,0 +1,141 @@
+"""`close-together say` and `close-together speaker`, as a user (or a bedside button) runs them."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from local_speaker import audio
+from skill.cli import build_parser, main
+
+BINARY = Path(sys.executable).with_name("close-together")
+
+
+def env_for(tmp_path: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env["CLOSE_TOGETHER_DB"] = str(tmp_path / "store.sqlite3")
+    env["XDG_RUNTIME_DIR"] = str(tmp_path)  # no sound server here, whatever the host has
+    return env
+
+
+def stored_kinds(db: Path) -> list[str]:
+    import json
+
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute("SELECT data FROM couples").fetchall()
+    return [e["kind"] for (data,) in rows for e in json.loads(data).get("practice_log", [])]
+
+
+def test_say_writes_a_wav_with_six_seconds_of_quiet(tmp_path: Path) -> None:
+    out = tmp_path / "out.wav"
+    done = subprocess.run(
+        [str(BINARY), "say", "six second kiss", "--wav", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env_for(tmp_path),
+    )
+    assert done.returncode == 0, done.stderr
+    assert "(6 s of quiet) ♪" in done.stdout
+    pcm = audio.read_wav(out)
+    gaps = audio.quiet_gaps(pcm.samples, pcm.rate)
+    assert [round(g.seconds(pcm.rate), 1) for g in gaps] == [6.0]
+    assert stored_kinds(tmp_path / "store.sqlite3") == ["kiss"]
+
+
+def test_speaker_reads_typed_lines_and_writes_each_answer(tmp_path: Path) -> None:
+    wavs = tmp_path / "answers"
+    lines = "start our evening check in\nseven\nskip\ni need a break\n"
+    done = subprocess.run(
+        [str(BINARY), "speaker", "--wav-dir", str(wavs)],
+        input=lines,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env_for(tmp_path),
+    )
+    assert done.returncode == 0, done.stderr
+    files = sorted(p.name for p in wavs.iterdir())
+    assert files == ["001-response.wav", "002-response.wav", "003-response.wav", "004-response.wav"]
+    question = audio.read_wav(wavs / "003-response.wav")
+    longest = max(audio.quiet_gaps(question.samples, question.rate), key=lambda g: g.end - g.start)
+    assert longest.seconds(question.rate) == pytest.approx(45.0, abs=0.1)
+    assert "continue" in done.stdout.splitlines()[-2]  # the break ends warmly
+
+
+def test_commands_are_registered_with_their_options() -> None:
+    parser = build_parser()
+    say = parser.parse_args(
+        [
+            "say",
+            "start a hug timer",
+            "--wav",
+            "x.wav",
+            "--rate",
+            "150",
+            "--volume",
+            "0.4",
+            "--voice",
+            "en-us",
+            "--db",
+            "/tmp/x.sqlite3",
+        ]
+    )
+    assert say.utterances == ["start a hug timer"] and say.volume == 0.4 and say.rate == 150
+    assert callable(say.func)
+    speaker = parser.parse_args(["speaker", "--listen", "--wake", "--wav-dir", "d"])
+    assert speaker.listen and speaker.wake == "" and callable(speaker.func)
+    with pytest.raises(SystemExit):
+        parser.parse_args(["say", "hi", "--volume", "5"])
+
+
+def test_without_a_device_or_wav_it_says_so_and_prints(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(
+        "local_speaker.playback.find_player", lambda command=None: (None, "no audio device found")
+    )
+    code = main(["say", "start a hug timer", "--db", str(tmp_path / "s.sqlite3")])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "no audio device found" in out and "--wav" in out
+    assert "(20 s of quiet) ♪" in out
+
+
+def test_timing_and_voices(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert (
+        main(
+            [
+                "say",
+                "six second kiss",
+                "--wav",
+                str(tmp_path / "k.wav"),
+                "--timing",
+                "--db",
+                str(tmp_path / "s.sqlite3"),
+            ]
+        )
+        == 0
+    )
+    assert "first audio" in capsys.readouterr().out
+    assert main(["speaker", "--list-voices"]) == 0
+    assert "en-us" in capsys.readouterr().out
+
+
+def test_wake_needs_listen(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["speaker", "--wake"]) == 2
+    assert "--wake needs --listen" in capsys.readouterr().err
+
+
+def test_errors_are_reported_not_raised(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = ["--db", str(tmp_path / "s.sqlite3")]
+    assert main(["say", "hug", "--model", str(tmp_path / "missing.json"), *db]) == 2
+    assert "cannot read interaction model" in capsys.readouterr().err
+    wav = ["--wav", str(tmp_path / "x.wav")]
+    assert main(["say", "six second kiss", "--voice", "no-such-voice", *wav, *db]) == 1
+    assert "speech engine" in capsys.readouterr().err
