@@ -389,9 +389,8 @@ HTTP_LABELS = {
     "bare": "bare floor (gunicorn, 2 workers × 4 threads)",
     "full": "`close-together serve --workers 2` (SQLite, verify off)",
     "full-verify": "full service, verify on (cached chain), same gunicorn settings",
-    "full-short-lock": "experiment: full, SQLite write lock held for one statement",
 }
-HTTP_SERVERS = ("bare", "full", "full-verify", "full-short-lock")
+HTTP_SERVERS = ("bare", "full", "full-verify")
 LOAD = {"connections": 16, "reconnect_every": 20}
 GUNICORN_OPTIONS = [  # the same settings `close-together serve --workers 2` uses
     "--workers", "2", "--worker-class", "gthread", "--threads", "4",
@@ -416,9 +415,6 @@ def start_server(kind: str, tmp: Path, pki_file: Path, db: Path) -> Server:
     elif kind == "full-verify":
         env.update(CLOSE_TOGETHER_BENCH_PKI=str(pki_file), CLOSE_TOGETHER_SKILL_ID=SKILL_ID)
         args = [venv_bin("gunicorn"), *GUNICORN_OPTIONS, *bind, "bench.apps:full_app_verifying()"]
-    elif kind == "full-short-lock":
-        app = "bench.experiments:full_app_short_lock_sqlite()"
-        args = [venv_bin("gunicorn"), *GUNICORN_OPTIONS, *bind, app]
     else:
         raise ValueError(kind)
     return Server(args, port, env, tmp / f"server-{kind}-{port}.log", ROOT)
@@ -809,7 +805,6 @@ def plot(results: dict[str, Any]) -> None:
         "bare": "bare floor",
         "full": "close-together\nserve",
         "full-verify": "full,\nverify on",
-        "full-short-lock": "experiment:\nshort lock",
     }
     kinds_h = list(http)
     colors = ["#999", "#1f77b4", "#2ca02c", "#ff7f0e"][: len(kinds_h)]

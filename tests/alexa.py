@@ -114,12 +114,15 @@ class Conversation:
         self.session_id: str | None = None
         self.attributes: dict[str, Any] = {}
 
-    def send(self, kind: str, intent: str | None = None, **slots: str | None) -> Reply:
+    def envelope_for(
+        self, kind: str, intent: str | None = None, slots: dict[str, str | None] | None = None
+    ) -> dict[str, Any]:
+        """The next request from this device: a new session if none is open."""
         new = self.session_id is None
         if new:
             self.session_id = f"amzn1.echo-api.session.{uuid.uuid4()}"
             self.attributes = {}
-        env = envelope(
+        return envelope(
             kind,
             intent,
             slots,
@@ -129,6 +132,9 @@ class Conversation:
             attributes=self.attributes,
             now=self.clock(),
         )
+
+    def send(self, kind: str, intent: str | None = None, **slots: str | None) -> Reply:
+        env = self.envelope_for(kind, intent, slots)
         resp = self.client.post("/", json=env)
         assert resp.status_code == 200, resp.get_data(as_text=True)
         body = resp.get_json()

@@ -25,6 +25,8 @@ from typing import Any
 
 import pytest
 
+from skill.config import Config
+
 ROOT = Path(__file__).resolve().parents[1]
 INSTALL = "scripts/install_dynalite.sh"
 START_TIMEOUT = 15.0
@@ -104,6 +106,17 @@ def start_dynalite(*, create_table_ms: int = CREATE_TABLE_MS) -> Dynalite:
             raise RuntimeError(f"dynalite did not answer on port {port} in {START_TIMEOUT:.0f} s")
         time.sleep(0.05)
     return server
+
+
+def dynamo_config_for(dynalite: Dynalite, table: str, tmp_path: Path) -> Config:
+    """A configuration that stores couples in `table` on the test dynalite."""
+    return Config(
+        db_path=tmp_path / "unused.sqlite3",
+        store="dynamodb",
+        dynamodb_table=table,
+        dynamodb_endpoint=dynalite.endpoint,
+        verify=False,
+    )
 
 
 @pytest.fixture(scope="session")

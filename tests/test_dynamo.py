@@ -29,6 +29,7 @@ from skill.dynamo import (
 )
 from skill.errors import StorageError
 from tests.alexa import envelope
+from tests.dynalite import dynamo_config_for
 
 if TYPE_CHECKING:
     from tests.dynalite import Dynalite
@@ -81,13 +82,7 @@ def types_in(value: Any) -> set[type]:
 
 @pytest.fixture
 def config(dynalite: Dynalite, table_name: str, tmp_path: Path) -> Config:
-    return Config(
-        db_path=tmp_path / "unused.sqlite3",
-        store="dynamodb",
-        dynamodb_table=table_name,
-        dynamodb_endpoint=dynalite.endpoint,
-        verify=False,
-    )
+    return dynamo_config_for(dynalite, table_name, tmp_path)
 
 
 @pytest.fixture(scope="module")

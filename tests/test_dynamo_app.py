@@ -16,6 +16,7 @@ from skill.config import Config
 from skill.dynamo import CoupleDynamoDbAdapter, make_dynamodb_adapter
 from skill.ssml import CHIME
 from tests.alexa import Conversation, envelope
+from tests.dynalite import dynamo_config_for
 
 if TYPE_CHECKING:
     from tests.dynalite import Dynalite
@@ -33,13 +34,7 @@ def session() -> boto3.session.Session:
 
 @pytest.fixture
 def dynamo_config(dynalite: Dynalite, table_name: str, tmp_path: Path) -> Config:
-    return Config(
-        db_path=tmp_path / "unused.sqlite3",
-        store="dynamodb",
-        dynamodb_table=table_name,
-        dynamodb_endpoint=dynalite.endpoint,
-        verify=False,
-    )
+    return dynamo_config_for(dynalite, table_name, tmp_path)
 
 
 @pytest.fixture

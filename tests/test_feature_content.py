@@ -16,6 +16,7 @@ from skill.handlers.menu import COLUMN_WORDS
 from skill.handlers.progress import TIMES_OF_DAY
 from skill.handlers.talk import DECKS, SITUATIONS
 from skill.state import CHALLENGE_SIZE, MENU_KINDS, PAIN_BUCKETS, PRACTICE_KINDS, RITUALS
+from tests.test_content import SAMPLE_VALUES
 
 ROOT = Path(__file__).resolve().parents[1]
 FEATURES = ROOT / "skill" / "content" / "en-US" / "features.yaml"
@@ -28,16 +29,11 @@ LINES = [(key, " ".join(line.split())) for key, lines in RAW.items() for line in
 CONTENT = Content.load()
 
 VALUES = {
-    "names_suffix": ", Sam and Alex",
-    "first": "Sam",
-    "second": "Alex",
-    "name": "Sam",
-    "partner": "Sam",
+    **SAMPLE_VALUES,
     "duration": "two minutes",
     "level": "seven",
     "idea": "reading aloud",
     "ritual_name": "breathing together",
-    "count": "three",
 }
 LENGTHS = (rituals.HUG_LENGTH, rituals.BREATHING_LENGTH, rituals.MASSAGE_LENGTH)
 LENGTH_NOTES = ("unclear", "clamped_short", "clamped_long")

@@ -12,7 +12,7 @@ from typing import Any
 
 from skill.content import Content
 from skill.ssml import CHIME
-from tests.alexa import Conversation, Reply, check_response, envelope
+from tests.alexa import Conversation, Reply, check_response
 
 TIMERS_SCOPE = "alexa::alerts:timers:skill:readwrite"
 CONTENT = Content.load()
@@ -36,21 +36,8 @@ def send(
     offline: no API token or endpoint, as the bedside speaker sends.
     request: a whole non-intent request body (e.g. Connections.Response).
     """
-    new = talk.session_id is None
-    if new:
-        talk.session_id = f"amzn1.echo-api.session.{uuid.uuid4()}"
-        talk.attributes = {}
     kind = "IntentRequest" if request is None else "LaunchRequest"
-    env = envelope(
-        kind,
-        intent,
-        slots,
-        user=talk.user,
-        session_id=talk.session_id,
-        new=new,
-        attributes=talk.attributes,
-        now=talk.clock(),
-    )
+    env = talk.envelope_for(kind, intent, slots)
     for slot, value_id in (resolved or {}).items():
         env["request"]["intent"]["slots"][slot]["resolutions"] = {
             "resolutionsPerAuthority": [

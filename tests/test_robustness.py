@@ -128,6 +128,15 @@ def test_a_crashing_store_gets_a_kind_answer_not_a_500(make_app, caplog) -> None
     assert "RuntimeError" in caplog.text and "Zephyrine" not in caplog.text
 
 
+def nested_dict(depth: int) -> dict:
+    nested: dict = {}
+    node = nested
+    for _ in range(depth):
+        node["x"] = {}
+        node = node["x"]
+    return nested
+
+
 SESSIONLESS_EVENTS = [
     "AlexaSkillEvent.SkillEnabled",
     "AlexaSkillEvent.SkillPermissionChanged",
@@ -198,11 +207,7 @@ def test_absurdly_nested_json_is_a_400(client, body) -> None:  # type: ignore[no
 
 def test_deeply_nested_session_attributes_are_a_400_not_a_500(client) -> None:  # type: ignore[no-untyped-def]
     env = envelope("IntentRequest", "KissIntent")
-    nested: dict = {}
-    node = nested
-    for _ in range(900):
-        node["x"] = {}
-        node = node["x"]
+    nested = nested_dict(900)
     env["session"]["attributes"] = {"deep": nested}
     resp = client.post("/", data=json.dumps(env), content_type="application/json")
     assert resp.status_code in (200, 400)
@@ -216,11 +221,7 @@ def test_unicode_digits_are_not_pain_levels(talk) -> None:  # type: ignore[no-un
 
 def test_deep_nesting_inside_the_request_is_not_a_500(client) -> None:  # type: ignore[no-untyped-def]
     env = envelope("IntentRequest", "KissIntent")
-    nested: dict = {}
-    node = nested
-    for _ in range(900):
-        node["x"] = {}
-        node = node["x"]
+    nested = nested_dict(900)
     env["request"]["intent"]["slots"] = {"level": {"name": "level", "value": "3", "x": nested}}
     resp = client.post("/", data=json.dumps(env), content_type="application/json")
     assert resp.status_code in (200, 400)
