@@ -108,17 +108,6 @@ def start_dynalite(*, create_table_ms: int = CREATE_TABLE_MS) -> Dynalite:
     return server
 
 
-def dynamo_config_for(dynalite: Dynalite, table: str, tmp_path: Path) -> Config:
-    """A configuration that stores couples in `table` on the test dynalite."""
-    return Config(
-        db_path=tmp_path / "unused.sqlite3",
-        store="dynamodb",
-        dynamodb_table=table,
-        dynamodb_endpoint=dynalite.endpoint,
-        verify=False,
-    )
-
-
 @pytest.fixture(scope="session")
 def dynalite() -> Iterator[Dynalite]:
     """The session's dynalite process, stopped when the session ends."""
@@ -151,6 +140,18 @@ def dynamo_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 def dead_endpoint() -> str:
     """An endpoint on 127.0.0.1 where nothing listens: every call is refused at once."""
     return f"http://127.0.0.1:{free_port()}"
+
+
+@pytest.fixture
+def dynamo_config(dynalite: Dynalite, table_name: str, tmp_path: Path) -> Config:
+    """A configuration that stores couples in a fresh table on the test dynalite."""
+    return Config(
+        db_path=tmp_path / "unused.sqlite3",
+        store="dynamodb",
+        dynamodb_table=table_name,
+        dynamodb_endpoint=dynalite.endpoint,
+        verify=False,
+    )
 
 
 @pytest.fixture

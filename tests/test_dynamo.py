@@ -29,7 +29,6 @@ from skill.dynamo import (
 )
 from skill.errors import StorageError
 from tests.alexa import envelope
-from tests.dynalite import dynamo_config_for
 
 if TYPE_CHECKING:
     from tests.dynalite import Dynalite
@@ -81,8 +80,8 @@ def types_in(value: Any) -> set[type]:
 
 
 @pytest.fixture
-def config(dynalite: Dynalite, table_name: str, tmp_path: Path) -> Config:
-    return dynamo_config_for(dynalite, table_name, tmp_path)
+def config(dynamo_config: Config) -> Config:
+    return dynamo_config
 
 
 @pytest.fixture(scope="module")

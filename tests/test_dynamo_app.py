@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import boto3
@@ -16,7 +15,6 @@ from skill.config import Config
 from skill.dynamo import CoupleDynamoDbAdapter, make_dynamodb_adapter
 from skill.ssml import CHIME
 from tests.alexa import Conversation, envelope
-from tests.dynalite import dynamo_config_for
 
 if TYPE_CHECKING:
     from tests.dynalite import Dynalite
@@ -30,11 +28,6 @@ USER = "amzn1.ask.account.DYNAMOAPPCOUPLE"
 @pytest.fixture(scope="module")
 def session() -> boto3.session.Session:
     return boto3.session.Session(region_name="us-east-1")
-
-
-@pytest.fixture
-def dynamo_config(dynalite: Dynalite, table_name: str, tmp_path: Path) -> Config:
-    return dynamo_config_for(dynalite, table_name, tmp_path)
 
 
 @pytest.fixture

@@ -136,7 +136,7 @@ def assert_sane(resp: Any, sent: Any) -> None:
     check_response(body, kind if isinstance(kind, str) else "")
 
 
-@settings(max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(env=mutated())
 def test_mutated_envelopes_never_break_the_service(fuzz_client, env) -> None:  # type: ignore[no-untyped-def]
     counted["examples"] += 1
