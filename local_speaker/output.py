@@ -79,7 +79,15 @@ class TextOutput:
         interrupt: threading.Event | None = None,
         heard_at: float | None = None,
     ) -> bool:
+        """Show the words, then deliver the sound; latency counts from `heard_at` if given."""
+        started = heard_at if heard_at is not None else time.perf_counter()
         self.show(ssml)
+        return self.deliver(ssml, kind=kind, interrupt=interrupt, started=started)
+
+    def deliver(
+        self, ssml: str, *, kind: str, interrupt: threading.Event | None, started: float
+    ) -> bool:
+        """Where the sound goes; False if cut short. Printing the words is all it takes here."""
         return True
 
     def notice(self, text: str) -> None:
@@ -98,17 +106,10 @@ class PlayedOutput(TextOutput):
         self.player = player
         self.playing = threading.Event()  # the microphone may hear the speaker meanwhile
 
-    def speak(
-        self,
-        ssml: str,
-        *,
-        kind: str = "response",
-        interrupt: threading.Event | None = None,
-        heard_at: float | None = None,
+    def deliver(
+        self, ssml: str, *, kind: str, interrupt: threading.Event | None, started: float
     ) -> bool:
         rendered = self.voice.render(ssml)
-        self.show(ssml)
-        started = heard_at if heard_at is not None else time.perf_counter()
 
         def first_audio() -> None:
             self.last_latency_s = time.perf_counter() - started
@@ -141,17 +142,10 @@ class WavOutput(TextOutput):
         if directory is not None:
             directory.mkdir(parents=True, exist_ok=True)
 
-    def speak(
-        self,
-        ssml: str,
-        *,
-        kind: str = "response",
-        interrupt: threading.Event | None = None,
-        heard_at: float | None = None,
+    def deliver(
+        self, ssml: str, *, kind: str, interrupt: threading.Event | None, started: float
     ) -> bool:
         rendered = self.voice.render(ssml)
-        self.show(ssml)
-        started = heard_at if heard_at is not None else time.perf_counter()
         self._count += 1
         if self.directory is not None:
             path = self.directory / f"{self._count:03d}-{kind}.wav"
