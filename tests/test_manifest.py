@@ -160,7 +160,8 @@ def test_store_listing_fields_are_present(manifest: dict[str, Any]) -> None:
 def test_privacy_and_compliance(manifest: dict[str, Any]) -> None:
     privacy = manifest["privacyAndCompliance"]
     assert privacy["allowsPurchases"] is False
-    assert privacy["usesPersonalInfo"] is False
+    # Couples may give their names, and the skill keeps their practice history: declare it.
+    assert privacy["usesPersonalInfo"] is True
     assert privacy["isChildDirected"] is False
     assert privacy["isExportCompliant"] is True
     assert privacy["containsAds"] is False
