@@ -18,9 +18,9 @@ from flask import Flask
 
 from skill.builder import build_skill
 from skill.config import Config
-from skill.logs import logging_config
-from skill.verification import RequestVerifier
-from skill.web import create_app
+from skill.frontends.logs import logging_config
+from skill.frontends.verification import RequestVerifier
+from skill.frontends.web import create_app
 
 
 def full_app_verifying() -> Flask:

@@ -25,8 +25,11 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import bench.run as run  # noqa: E402
-from skill import interceptors, persistence, state, web  # noqa: E402
-from skill.logs import JsonFormatter  # noqa: E402
+from skill.engine import state
+from skill.frontends import web
+from skill.frontends.logs import JsonFormatter  # noqa: E402
+from skill.handlers import interceptors  # noqa: E402  # noqa: E402
+from skill.stores import sqlite as persistence
 
 TIMES: dict[str, float] = defaultdict(float)
 
@@ -67,7 +70,7 @@ def main(n: int = 500) -> None:
     from ask_sdk_core.serialize import DefaultSerializer
     from ask_sdk_core.skill import CustomSkill
 
-    from skill.verification import RequestVerifier
+    from skill.frontends.verification import RequestVerifier
 
     wraps = [
         (RequestVerifier, "verify", "verification"),

@@ -70,10 +70,10 @@ from bench.http_load import (  # noqa: E402
 )
 from skill.builder import build_skill  # noqa: E402
 from skill.config import Config  # noqa: E402
-from skill.logs import JsonFormatter  # noqa: E402
-from skill.persistence import SQLiteAdapter  # noqa: E402
-from skill.verification import RequestVerifier  # noqa: E402
-from skill.web import create_app  # noqa: E402
+from skill.frontends.logs import JsonFormatter  # noqa: E402
+from skill.frontends.verification import RequestVerifier  # noqa: E402
+from skill.frontends.web import create_app  # noqa: E402
+from skill.stores.sqlite import SQLiteAdapter  # noqa: E402
 from tests.alexa import envelope  # noqa: E402
 from tests.certs import NOW_TS, SKILL_ID, TestPKI  # noqa: E402
 
@@ -206,7 +206,7 @@ def build_variants(
         app = full_app(config, store, make_verifier(pki) if verify else None)
         variants.append(Variant(name, test_client_poster(app)))
     if dynamo_endpoint:
-        from skill.dynamo import make_dynamodb_adapter
+        from skill.stores.dynamo import make_dynamodb_adapter
 
         for name, verify in ((DYNAMO_OFF, False), (DYNAMO_ON, True)):
             config = Config(
@@ -299,7 +299,7 @@ def log_size_sensitivity(
 
 def dynamo_record_formats(endpoint: str, sizes: tuple[int, ...], n: int) -> dict[str, Any]:
     """Load and save p50 (ms) for one record stored as a JSON string vs a native DynamoDB map."""
-    from skill.dynamo import make_dynamodb_adapter
+    from skill.stores.dynamo import make_dynamodb_adapter
 
     table = f"bench-formats-{random.getrandbits(32):08x}"
     config = Config(store="dynamodb", dynamodb_table=table, dynamodb_endpoint=endpoint)
@@ -328,9 +328,12 @@ def dynamo_record_formats(endpoint: str, sizes: tuple[int, ...], n: int) -> dict
 # --------------------------------------------------------------------------- profile
 
 CATEGORIES = (
-    ("request verification (RSA, chain cache, checks)", ("skill/verification.py", "cryptography")),
-    ("skill: state records (practice log parse/build)", ("skill/state.py",)),
-    ("skill: persistence (SQLite, merge)", ("skill/persistence.py", "sqlite3")),
+    (
+        "request verification (RSA, chain cache, checks)",
+        ("skill/frontends/verification.py", "cryptography"),
+    ),
+    ("skill: state records (practice log parse/build)", ("skill/engine/state.py",)),
+    ("skill: persistence (SQLite, merge)", ("skill/stores/sqlite.py", "sqlite3")),
     ("skill: handlers, content, SSML, interceptors", ("skill/",)),
     (
         "ask-sdk (dispatch, model (de)serialisation)",
@@ -499,7 +502,7 @@ def http_benchmark(
 LAMBDA_CHILD = r"""
 import json, sys, time
 t0 = time.perf_counter()
-from skill.lambda_function import handler
+from skill.frontends.lambda_function import handler
 t1 = time.perf_counter()
 event = json.loads(sys.argv[1])
 body = handler(event, None)
@@ -726,7 +729,7 @@ def render(results: dict[str, Any]) -> str:
         f"| Lambda: process start → first answered request | "
         f"{lam['process_start_to_first_answer_s'] * 1000:.0f} ms |"
     )
-    add(f"| Lambda: `import skill.lambda_function` | {lam['import_s'] * 1000:.0f} ms |")
+    add(f"| Lambda: `import skill.frontends.lambda_function` | {lam['import_s'] * 1000:.0f} ms |")
     add(
         f"| Lambda: build the skill + first request | "
         f"{lam['build_and_first_request_s'] * 1000:.0f} ms |"

@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from skill.verification import RequestVerifier  # noqa: E402
+from skill.frontends.verification import RequestVerifier  # noqa: E402
 from tests.certs import NOW_TS, SKILL_ID, TestPKI  # noqa: E402
 
 

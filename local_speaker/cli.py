@@ -1,6 +1,6 @@
 """`close-together speaker` and `close-together say`: the offline bedside front end.
 
-`register(subparsers)` is called by `skill.cli`; heavy imports (pyttsx3, pocketsphinx,
+`register(subparsers)` is called by `skill.frontends.cli`; heavy imports (pyttsx3, pocketsphinx,
 the skill itself) happen only when a command runs.
 """
 

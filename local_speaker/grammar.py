@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from local_speaker.matcher import SLOT_IN_SAMPLE
 from local_speaker.model import Intent, InteractionModel
 from local_speaker.normalize import tokens
-from skill.spoken import number_words
+from skill.engine.spoken import number_words
 
 PHONES = (  # the CMU phone set of pocketsphinx's English model
     "AA",

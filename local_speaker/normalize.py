@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from local_speaker.model import Phrases
-from skill.spoken import number_words
+from skill.engine.spoken import number_words
 
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'", "\u00b4": "'"})
 _UNIT_SHORTHAND = re.compile(

@@ -38,7 +38,7 @@ MODELS = ROOT / "interaction_models"
 LOCALES = ("en-US",)
 CERTIFICATES = ("Trusted", "Wildcard", "SelfSigned")
 PLACEHOLDER = "REPLACE-ME"
-HANDLER = "skill.lambda_function.handler"
+HANDLER = "skill.frontends.lambda_function.handler"
 LAMBDA_RUNTIME = "python3.11"
 # What the Lambda front end imports (no Flask, gunicorn or cryptography: Lambda does not
 # verify HTTPS signatures). Version constraints are read from pyproject.toml.

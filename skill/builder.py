@@ -15,20 +15,20 @@ from ask_sdk_core.skill_builder import CustomSkillBuilder
 from ask_sdk_model import Context
 from ask_sdk_model.interfaces.system import SystemState
 
-from skill import registry
 from skill.config import Config
-from skill.content import Content
-from skill.turn import Deps
+from skill.engine.content import Content
+from skill.handlers import registry
+from skill.handlers.turn import Deps
 
 
 def make_store(config: Config) -> AbstractPersistenceAdapter:
     """The persistence adapter the configuration names (SQLite by default)."""
     if config.store == "sqlite":
-        from skill.persistence import SQLiteAdapter
+        from skill.stores.sqlite import SQLiteAdapter
 
         return SQLiteAdapter(config.db_path)
     if config.store == "dynamodb":
-        from skill.dynamo import make_dynamodb_adapter
+        from skill.stores.dynamo import make_dynamodb_adapter
 
         return make_dynamodb_adapter(config)
     raise ValueError(f"unknown store {config.store!r} (use sqlite or dynamodb)")

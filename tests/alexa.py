@@ -9,7 +9,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from skill import ssml
+from skill.engine import ssml
 
 FIXTURES = Path(__file__).with_name("fixtures") / "requests"
 SKILL_ID = "amzn1.ask.skill.close-together-test"

@@ -12,8 +12,8 @@ from flask.testing import FlaskClient
 
 from skill.builder import build_skill
 from skill.config import Config
-from skill.persistence import SQLiteAdapter
-from skill.web import create_app
+from skill.frontends.web import create_app
+from skill.stores.sqlite import SQLiteAdapter
 from tests.alexa import Conversation
 from tests.certs import Clock
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from skill.content import Content
-from skill.ssml import CHIME
+from skill.engine.content import Content
+from skill.engine.ssml import CHIME
 from tests.alexa import Conversation
 from tests.test_feature_support import said_one_of
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from skill.content import Content, placeholders
+from skill.engine.content import Content, placeholders
 
 ROOT = Path(__file__).resolve().parents[1]
 CONTENT = Content.load()

@@ -20,14 +20,14 @@ from ask_sdk_model import RequestEnvelope
 
 from skill.builder import make_store
 from skill.config import Config
-from skill.dynamo import (
+from skill.errors import StorageError
+from skill.stores.dynamo import (
     CoupleDynamoDbAdapter,
     DynamoDbAdapter,  # the official class; ask_sdk_dynamodb needs a region to be imported
     from_dynamo,
     make_dynamodb_adapter,
     to_dynamo,
 )
-from skill.errors import StorageError
 from tests.alexa import envelope
 
 if TYPE_CHECKING:
@@ -402,7 +402,7 @@ def test_importing_and_building_needs_no_region_credentials_or_network(tmp_path:
     env["AWS_CONFIG_FILE"] = str(tmp_path / "none")
     env["AWS_SHARED_CREDENTIALS_FILE"] = str(tmp_path / "none")
     code = (
-        "import boto3, skill.dynamo\n"
+        "import boto3, skill.stores.dynamo\n"
         "from skill.config import Config\n"
         "from skill.builder import make_store\n"
         "assert boto3.DEFAULT_SESSION is None, 'default session left changed'\n"

@@ -10,10 +10,10 @@ import boto3
 import pytest
 from flask import Flask
 
-from skill import lambda_function
 from skill.config import Config
-from skill.dynamo import CoupleDynamoDbAdapter, make_dynamodb_adapter
-from skill.ssml import CHIME
+from skill.engine.ssml import CHIME
+from skill.frontends import lambda_function
+from skill.stores.dynamo import CoupleDynamoDbAdapter, make_dynamodb_adapter
 from tests.alexa import Conversation, envelope
 
 if TYPE_CHECKING:

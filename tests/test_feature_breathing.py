@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from skill.ssml import MAX_RESPONSE_AUDIO_MS
+from skill.engine.ssml import MAX_RESPONSE_AUDIO_MS
 from tests.alexa import Conversation, Reply
 from tests.test_feature_support import chimes, said_one_of, variants
 

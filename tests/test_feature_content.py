@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from skill import rituals
-from skill.content import Content, placeholders
+from skill.engine import rituals
+from skill.engine.content import Content, placeholders
+from skill.engine.state import CHALLENGE_SIZE, MENU_KINDS, PAIN_BUCKETS, PRACTICE_KINDS, RITUALS
 from skill.handlers.menu import COLUMN_WORDS
 from skill.handlers.progress import TIMES_OF_DAY
 from skill.handlers.talk import DECKS, SITUATIONS
-from skill.state import CHALLENGE_SIZE, MENU_KINDS, PAIN_BUCKETS, PRACTICE_KINDS, RITUALS
 from tests.test_content import SAMPLE_VALUES
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -11,7 +11,7 @@ import re
 import pytest
 
 from skill.handlers.talk import DECKS, SITUATIONS
-from skill.persistence import SQLiteAdapter
+from skill.stores.sqlite import SQLiteAdapter
 from tests.alexa import Conversation, Reply
 from tests.test_feature_support import CONTENT, said_one_of, send, variants
 

@@ -25,7 +25,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from skill.ssml import MAX_RESPONSE_AUDIO_MS
+from skill.engine.ssml import MAX_RESPONSE_AUDIO_MS
 from tests.alexa import Conversation, Reply
 from tests.test_feature_support import TIMERS_SCOPE, chimes, said_one_of, send
 

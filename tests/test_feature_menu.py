@@ -7,9 +7,9 @@ import random
 
 import pytest
 
-from skill.content import Content
+from skill.engine.content import Content
 from skill.handlers.menu import column_for
-from skill.persistence import SQLiteAdapter
+from skill.stores.sqlite import SQLiteAdapter
 from tests.alexa import Conversation, Reply
 from tests.test_feature_support import CONTENT, said_one_of
 

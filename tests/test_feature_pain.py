@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from skill.spoken import number_words
+from skill.engine.spoken import number_words
 from tests.alexa import Conversation
 from tests.test_feature_support import CONTENT, said_one_of
 

@@ -8,8 +8,8 @@ import re
 
 import pytest
 
-from skill import timeutil
 from skill.config import Config
+from skill.engine import timeutil
 from tests.alexa import Conversation
 from tests.conftest import START
 from tests.test_feature_support import said_one_of

@@ -10,8 +10,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from skill.content import Content
-from skill.ssml import CHIME
+from skill.engine.content import Content
+from skill.engine.ssml import CHIME
 from tests.alexa import Conversation, Reply, check_response
 
 TIMERS_SCOPE = "alexa::alerts:timers:skill:readwrite"

@@ -117,8 +117,8 @@ def fuzz_client(tmp_path_factory):  # type: ignore[no-untyped-def]
 
     from skill.builder import build_skill
     from skill.config import Config
-    from skill.persistence import SQLiteAdapter
-    from skill.web import create_app
+    from skill.frontends.web import create_app
+    from skill.stores.sqlite import SQLiteAdapter
 
     cfg = Config(db_path=tmp_path_factory.mktemp("fuzz") / "db.sqlite3", verify=False)
     skill = build_skill(cfg, store=SQLiteAdapter(cfg.db_path), rng=random.Random(3))

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from skill import lambda_function
-from skill.persistence import SQLiteAdapter
-from skill.ssml import CHIME, measure
+from skill.engine.ssml import CHIME, measure
+from skill.frontends import lambda_function
+from skill.stores.sqlite import SQLiteAdapter
 from tests.alexa import SKILL_ID, check_response, envelope
 
 USER = "amzn1.ask.account.LAMBDACOUPLE"

@@ -227,7 +227,7 @@ def test_package_refuses_endpoints_alexa_would_refuse(
 
 def test_lambda_code_and_ask_resources(package_skill: ModuleType, tmp_path: Path) -> None:
     code = package_skill.build_lambda_code(tmp_path)
-    assert (code / "skill" / "lambda_function.py").is_file()
+    assert (code / "skill" / "frontends" / "lambda_function.py").is_file()
     assert (code / "skill" / "content" / "en-US.yaml").is_file()
     assert not list(code.rglob("__pycache__"))
     requirements = (code / "requirements.txt").read_text().split()
@@ -238,7 +238,8 @@ def test_lambda_code_and_ask_resources(package_skill: ModuleType, tmp_path: Path
     profile = resources["profiles"]["default"]
     assert profile["skillMetadata"]["src"] == "./skill-package"
     assert (
-        profile["skillInfrastructure"]["userConfig"]["handler"] == "skill.lambda_function.handler"
+        profile["skillInfrastructure"]["userConfig"]["handler"]
+        == "skill.frontends.lambda_function.handler"
     )
 
 
@@ -246,7 +247,7 @@ def test_the_lambda_front_end_needs_no_web_stack(tmp_path: Path) -> None:
     """What the Lambda zip leaves out (Flask, gunicorn, cryptography) is never imported."""
     code = (
         "import json, sys\n"
-        "from skill.lambda_function import handler\n"
+        "from skill.frontends.lambda_function import handler\n"
         "from tests.alexa import envelope\n"
         "body = handler(envelope('IntentRequest', 'HugTimerIntent'), None)\n"
         "assert '<audio' in body['response']['outputSpeech']['ssml']\n"

@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from skill.errors import StorageError
-from skill.persistence import SQLiteAdapter, merge_append_only
+from skill.stores.sqlite import SQLiteAdapter, merge_append_only
 
 
 def entry(i: int, at: float = 1.0) -> dict:

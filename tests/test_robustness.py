@@ -13,7 +13,7 @@ from collections.abc import Iterator
 import pytest
 
 from skill.errors import StorageError
-from skill.persistence import SQLiteAdapter
+from skill.stores.sqlite import SQLiteAdapter
 from tests.alexa import Conversation, Reply, envelope
 
 NOT_SAVED = "couldn't save"

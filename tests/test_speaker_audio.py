@@ -22,10 +22,10 @@ from local_speaker.runner import END, Bedside, Inputs
 from local_speaker.session import Session
 from local_speaker.tts import Pyttsx3Synthesizer
 from local_speaker.voice import Voice
-from skill import ssml
 from skill.builder import build_skill
 from skill.config import Config
-from skill.persistence import SQLiteAdapter
+from skill.engine import ssml
+from skill.stores.sqlite import SQLiteAdapter
 
 pytest.importorskip("pyttsx3")
 TOLERANCE_S = 0.1

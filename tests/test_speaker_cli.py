@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from local_speaker import audio
-from skill.cli import build_parser, main
+from skill.frontends.cli import build_parser, main
 
 BINARY = Path(sys.executable).with_name("close-together")
 

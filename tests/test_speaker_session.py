@@ -22,11 +22,11 @@ from local_speaker.matcher import Matcher
 from local_speaker.model import InteractionModel, Phrases, phrases_path
 from local_speaker.runner import END, SILENCE, Bedside, Heard, Inputs
 from local_speaker.session import Session
-from skill import ssml
 from skill.builder import build_skill
 from skill.config import Config
-from skill.persistence import SQLiteAdapter
-from skill.ssml import CHIME
+from skill.engine import ssml
+from skill.engine.ssml import CHIME
+from skill.stores.sqlite import SQLiteAdapter
 
 MATCHER = Matcher(InteractionModel.load())
 USER = Device().user_id

@@ -11,7 +11,7 @@ from local_speaker import audio, sounds, ssml_render
 from local_speaker.audio import RATE, Pcm
 from local_speaker.output import transcript
 from local_speaker.voice import Voice
-from skill.ssml import CHIME, Speech
+from skill.engine.ssml import CHIME, Speech
 
 CHIME_S = sounds.CHIME_SECONDS
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from skill.spoken import duration_words, number_words, parse_duration
-from skill.ssml import Speech, measure, problems, split_pause
+from skill.engine.spoken import duration_words, number_words, parse_duration
+from skill.engine.ssml import Speech, measure, problems, split_pause
 
 
 @given(st.integers(min_value=0, max_value=240_000))

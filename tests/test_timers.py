@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from skill.ssml import CHIME
+from skill.engine.ssml import CHIME
 from tests.alexa import Conversation
 from tests.test_feature_support import CONTENT, said_one_of
 

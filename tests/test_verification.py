@@ -1,4 +1,4 @@
-"""Tests for skill.verification: request signature, certificate chain, timestamp, app id."""
+"""Tests for the request verifier: signature, certificate chain, timestamp, app id."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from datetime import timedelta
 
 import pytest
 
-from skill import verification
-from skill.verification import RequestVerifier, VerificationError, fetch_url
+from skill.frontends import verification
+from skill.frontends.verification import RequestVerifier, VerificationError, fetch_url
 from tests.certs import (
     CERT_URL,
     NOW,

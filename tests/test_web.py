@@ -81,7 +81,7 @@ def test_every_fixture_gets_a_valid_response(client) -> None:  # type: ignore[no
 
 
 def test_progress_survives_an_app_restart_on_the_same_file(make_app, config, clock) -> None:  # type: ignore[no-untyped-def]
-    from skill.persistence import SQLiteAdapter
+    from skill.stores.sqlite import SQLiteAdapter
 
     first = Conversation(make_app(adapter=SQLiteAdapter(config.db_path)).test_client(), clock)
     first.launch()

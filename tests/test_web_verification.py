@@ -10,8 +10,8 @@ import pytest
 
 from skill.builder import build_skill
 from skill.config import Config
-from skill.verification import RequestVerifier
-from skill.web import create_app, make_verifier
+from skill.frontends.verification import RequestVerifier
+from skill.frontends.web import create_app, make_verifier
 from tests import certs
 
 PKI = certs.TestPKI()

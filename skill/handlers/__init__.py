@@ -1,4 +1,4 @@
-"""Request handlers; `skill.registry` lists them in the order they are asked."""
+"""Request handlers; `skill.handlers.registry` lists them in the order they are asked."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from ask_sdk_core.dispatch_components import AbstractRequestHandler
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model import Response
 
-from skill.turn import Deps, Turn
+from skill.handlers.turn import Deps, Turn
 
 # Session key: what "another one" should give more of ("deck:spiritual", "words:pausing").
 ANOTHER = "another"

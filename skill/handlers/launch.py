@@ -10,12 +10,12 @@ from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.utils import is_request_type
 from ask_sdk_model import Response
 
-from skill import rituals
+from skill.engine import rituals
+from skill.engine.ssml import Speech
+from skill.engine.timeutil import DAY, WEEK
 from skill.handlers import Handler
-from skill.handlers.rituals import RESUME_OFFER, WEEKLY_OFFER
-from skill.ssml import Speech
-from skill.timeutil import DAY, WEEK
-from skill.turn import Turn
+from skill.handlers.guided import RESUME_OFFER, WEEKLY_OFFER
+from skill.handlers.turn import Turn
 
 GAP = 5 * DAY  # away this long, and launch says welcome back rather than hello again
 

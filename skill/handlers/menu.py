@@ -12,12 +12,11 @@ from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.utils import is_intent_name
 from ask_sdk_model import Response
 
-from skill import rituals
-from skill.content import Content
-from skill.handlers import ANOTHER, MORE, Handler, slot_value
-from skill.spoken import choice_words, join_words, number_words
-from skill.ssml import Speech
-from skill.state import (
+from skill.engine import rituals
+from skill.engine.content import Content
+from skill.engine.spoken import choice_words, join_words, number_words
+from skill.engine.ssml import Speech
+from skill.engine.state import (
     CHALLENGE_SIZE,
     MENU_ITEM_CHARS,
     MENU_KINDS,
@@ -25,8 +24,9 @@ from skill.state import (
     Challenge,
     MenuItem,
 )
-from skill.timeutil import WEEK
-from skill.turn import Turn
+from skill.engine.timeutil import WEEK
+from skill.handlers import ANOTHER, MORE, Handler, slot_value
+from skill.handlers.turn import Turn
 
 CHUNK = 6  # items read in one go; "more" reads on
 

@@ -11,9 +11,9 @@ from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.utils import is_intent_name
 from ask_sdk_model import Response
 
+from skill.engine.ssml import Speech
 from skill.handlers import Handler, slot_value
-from skill.ssml import Speech
-from skill.turn import Turn
+from skill.handlers.turn import Turn
 
 MAX_NAME_CHARS = 30
 _NAME = re.compile(r"^[^\W\d_]+(?:[ '\-][^\W\d_]+)*$")

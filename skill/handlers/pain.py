@@ -12,11 +12,11 @@ from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.utils import is_intent_name
 from ask_sdk_model import Response
 
-from skill import rituals
+from skill.engine import rituals
+from skill.engine.spoken import number_words
+from skill.engine.ssml import Speech
 from skill.handlers import Handler
-from skill.spoken import number_words
-from skill.ssml import Speech
-from skill.turn import Turn
+from skill.handlers.turn import Turn
 
 
 def pain_reply(turn: Turn, bucket: str, level: int | None = None) -> Speech:

@@ -13,12 +13,12 @@ from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.utils import is_intent_name
 from ask_sdk_model import Response
 
-from skill import rituals
+from skill.engine import rituals
+from skill.engine.spoken import join_words, number_words
+from skill.engine.ssml import Speech
+from skill.engine.timeutil import WEEK, days_ago, zone
 from skill.handlers import Handler, slot_id
-from skill.spoken import join_words, number_words
-from skill.ssml import Speech
-from skill.timeutil import WEEK, days_ago, zone
-from skill.turn import Turn
+from skill.handlers.turn import Turn
 
 WEEK_DAYS = 7
 

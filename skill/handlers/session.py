@@ -9,13 +9,13 @@ from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.utils import is_intent_name, is_request_type
 from ask_sdk_model import Response
 
-from skill import rituals
+from skill.engine import rituals
+from skill.engine.ssml import Speech
+from skill.engine.state import TIMED
 from skill.errors import StorageError
 from skill.handlers import MORE, Handler
 from skill.handlers.menu import read_menu
-from skill.ssml import Speech
-from skill.state import TIMED
-from skill.turn import COUPLE, DIRTY, SESSION_PROGRESS, Deps, Turn, pending
+from skill.handlers.turn import COUPLE, DIRTY, SESSION_PROGRESS, Deps, Turn, pending
 
 FORGET_OFFER = "forget"
 # Requests whose answer someone hears (Connections.Response returns from Alexa's own

@@ -11,11 +11,11 @@ from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.utils import is_intent_name
 from ask_sdk_model import Response
 
+from skill.engine.ssml import Speech
+from skill.engine.state import RECENT_DECK_LIMIT
 from skill.handlers import ANOTHER, Handler, slot_id
 from skill.handlers.menu import pick_from_menu
-from skill.ssml import Speech
-from skill.state import RECENT_DECK_LIMIT
-from skill.turn import Turn
+from skill.handlers.turn import Turn
 
 # Deck ids, the content keys "deck.<id>", and the words people use for each.
 DECKS: dict[str, tuple[str, ...]] = {

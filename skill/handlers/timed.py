@@ -27,12 +27,12 @@ from ask_sdk_model.services.timer_management import (
 )
 from ask_sdk_model.ui import AskForPermissionsConsentCard
 
-from skill import rituals
+from skill.engine import rituals
+from skill.engine.spoken import duration_words, iso_duration, parse_duration
+from skill.engine.ssml import Speech
+from skill.engine.state import BREATHING, MASSAGE
 from skill.handlers import Handler, slot_value
-from skill.spoken import duration_words, iso_duration, parse_duration
-from skill.ssml import Speech
-from skill.state import BREATHING, MASSAGE
-from skill.turn import Turn
+from skill.handlers.turn import Turn
 
 log = logging.getLogger("close_together")
 

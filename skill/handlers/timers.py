@@ -12,12 +12,12 @@ from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.utils import is_intent_name
 from ask_sdk_model import Response
 
-from skill import rituals
+from skill.engine import rituals
+from skill.engine.ssml import Speech
+from skill.engine.state import Progress
 from skill.handlers import Handler
 from skill.handlers.timed import asked_seconds
-from skill.ssml import Speech
-from skill.state import Progress
-from skill.turn import Turn
+from skill.handlers.turn import Turn
 
 
 def ritual_in_this_session(turn: Turn) -> Progress | None:

@@ -6,13 +6,13 @@ from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.utils import is_intent_name
 from ask_sdk_model import Response
 
-from skill import rituals
+from skill.engine import rituals
+from skill.engine.spoken import number_words
+from skill.engine.ssml import Speech
+from skill.engine.state import CHECKIN, CHECKIN_SHORT, HIGHS_LOWS, TIMED, WEEKLY
 from skill.handlers import Handler, slot_value
 from skill.handlers.pain import pain_next, pain_reply
-from skill.spoken import number_words
-from skill.ssml import Speech
-from skill.state import CHECKIN, CHECKIN_SHORT, HIGHS_LOWS, TIMED, WEEKLY
-from skill.turn import Turn, pending
+from skill.handlers.turn import Turn, pending
 
 SHORT_OFFER = "short_offer"
 WEEKLY_OFFER = "weekly_offer"

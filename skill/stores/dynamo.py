@@ -57,7 +57,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from skill.config import Config
 from skill.errors import StorageError
-from skill.persistence import merge_append_only, user_id_of
+from skill.stores.sqlite import merge_append_only, user_id_of
 
 log = logging.getLogger("close_together")
 

@@ -1,6 +1,7 @@
 """The AWS Lambda front end: `handler(event, context)` invokes the same skill as Flask does.
 
-Set the function's handler to ``skill.lambda_function.handler``. The skill is built once per
+Set the function's handler to ``skill.frontends.lambda_function.handler``. The skill is
+built once per
 cold start, on the first invocation, from the environment (``Config.from_env()``: normally
 ``CLOSE_TOGETHER_STORE=dynamodb`` and ``CLOSE_TOGETHER_DYNAMODB_TABLE``), and reused by every
 later invocation of that instance. Importing this module builds nothing and reads nothing.

@@ -34,7 +34,7 @@ class JsonFormatter(logging.Formatter):
 def logging_config(level: str, fmt: str = "json") -> dict[str, Any]:
     """A dictConfig for the service and gunicorn alike."""
     formatter = (
-        {"()": "skill.logs.JsonFormatter"}
+        {"()": "skill.frontends.logs.JsonFormatter"}
         if fmt == "json"
         else {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}
     )

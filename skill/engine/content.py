@@ -11,7 +11,7 @@ import yaml
 
 from skill.errors import ContentError
 
-CONTENT_DIR = Path(__file__).with_name("content")
+CONTENT_DIR = Path(__file__).parent.parent / "content"
 
 
 def content_files(locale: str) -> list[Path]:

@@ -9,7 +9,7 @@ import sys
 from typing import Any
 
 from skill.config import Config
-from skill.logs import logging_config
+from skill.frontends.logs import logging_config
 
 
 def _gunicorn_app(config: Config, options: dict[str, Any]) -> Any:
@@ -23,7 +23,7 @@ def _gunicorn_app(config: Config, options: dict[str, Any]) -> Any:
                 self.cfg.set(key, value)
 
         def load(self) -> Any:
-            from skill.web import create_app
+            from skill.frontends.web import create_app
 
             return create_app(config)
 
@@ -40,7 +40,7 @@ def _serve(args: argparse.Namespace) -> int:
         config = config.with_(verify=False)
     log_config = logging_config(config.log_level, args.log_format)
     logging.config.dictConfig(log_config)
-    from skill.web import make_verifier
+    from skill.frontends.web import make_verifier
 
     try:
         make_verifier(config)  # refuse to start now, not in each worker, if it cannot verify

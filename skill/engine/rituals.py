@@ -17,9 +17,9 @@ from dataclasses import dataclass
 
 from ask_sdk_model import Response
 
-from skill.spoken import duration_words
-from skill.ssml import CHIME, Speech
-from skill.state import (
+from skill.engine.spoken import duration_words
+from skill.engine.ssml import CHIME, Speech
+from skill.engine.state import (
     BREATHING,
     CHECKIN,
     CHECKIN_SHORT,
@@ -31,7 +31,7 @@ from skill.state import (
     PainNote,
     Progress,
 )
-from skill.turn import Turn
+from skill.handlers.turn import Turn
 
 PAIN, QUESTION, IDEA, APPRECIATION, OFFER_HUG, HIGH, LOW = (
     "pain",

@@ -13,10 +13,10 @@ from ask_sdk_model import Response
 from ask_sdk_model.ui import Reprompt, SsmlOutputSpeech
 
 from skill.config import Config
-from skill.content import Content
+from skill.engine.content import Content
+from skill.engine.ssml import Speech
+from skill.engine.state import Couple, Progress
 from skill.errors import StorageError
-from skill.ssml import Speech
-from skill.state import Couple, Progress
 
 log = logging.getLogger("close_together")
 

@@ -62,7 +62,7 @@ def make_verifier(config: Config) -> Verifier | None:
     if not config.verify:
         log.warning("request verification is OFF: for local testing only")
         return None
-    from skill.verification import RequestVerifier
+    from skill.frontends.verification import RequestVerifier
 
     if not config.skill_ids:
         raise ValueError(
@@ -91,7 +91,7 @@ def create_app(
 
     def verified(body: bytes) -> Any:
         """Verification is the one gate in front of the skill: it sees the raw bytes."""
-        from skill.verification import VerificationError
+        from skill.frontends.verification import VerificationError
 
         assert verifier is not None
         try:

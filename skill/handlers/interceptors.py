@@ -13,10 +13,10 @@ from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model import Response
 from ask_sdk_model.ui import SsmlOutputSpeech
 
+from skill.engine.ssml import Speech
+from skill.engine.state import Couple
 from skill.errors import StorageError
-from skill.ssml import Speech
-from skill.state import Couple
-from skill.turn import (
+from skill.handlers.turn import (
     AWAITING,
     COUPLE,
     DIRTY,

@@ -8,20 +8,20 @@ from ask_sdk_core.dispatch_components import (
     AbstractResponseInterceptor,
 )
 
-from skill import interceptors
 from skill.handlers import (
+    guided,
+    interceptors,
     launch,
     menu,
     names,
     pain,
     progress,
-    rituals,
     session,
     talk,
     timed,
     timers,
 )
-from skill.turn import Deps
+from skill.handlers.turn import Deps
 
 
 def request_handlers(deps: Deps) -> list[AbstractRequestHandler]:
@@ -34,15 +34,15 @@ def request_handlers(deps: Deps) -> list[AbstractRequestHandler]:
         # The answer to "forget everything?" must win over the ordinary yes/no,
         # and so must the answer to an offer (the short check-in, the weekly one).
         session.ForgetConfirmHandler(deps),
-        rituals.OfferAnswerHandler(deps),
+        guided.OfferAnswerHandler(deps),
         session.ForgetUsHandler(deps),
         timers.HugTimerHandler(deps),
         timers.KissHandler(deps),
         timed.BreathingHandler(deps),
         timed.MassageTimerHandler(deps),
-        rituals.StartRitualHandler(deps),
-        rituals.ContinueHandler(deps),
-        rituals.PainLevelHandler(deps),
+        guided.StartRitualHandler(deps),
+        guided.ContinueHandler(deps),
+        guided.PainLevelHandler(deps),
         pain.HighPainDayHandler(deps),
         pain.TouchHurtsHandler(deps),
         talk.QuestionHandler(deps),
@@ -62,12 +62,12 @@ def request_handlers(deps: Deps) -> list[AbstractRequestHandler]:
         names.ForgetNamesHandler(deps),
         session.AboutHandler(deps),
         session.MoreHandler(deps),
-        rituals.NextHandler(deps),
-        rituals.MoreTimeHandler(deps),
-        rituals.RepeatHandler(deps),
-        rituals.StartOverHandler(deps),
-        rituals.YesHandler(deps),
-        rituals.NoHandler(deps),
+        guided.NextHandler(deps),
+        guided.MoreTimeHandler(deps),
+        guided.RepeatHandler(deps),
+        guided.StartOverHandler(deps),
+        guided.YesHandler(deps),
+        guided.NoHandler(deps),
         session.HelpHandler(deps),
         session.StopHandler(deps),
         session.FallbackHandler(deps),

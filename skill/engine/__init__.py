@@ -1,0 +1,1 @@
+"""The conversation engine: rituals as data, state, content and speech; no ask-sdk types."""
