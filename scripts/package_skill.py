@@ -116,6 +116,8 @@ def build_lambda_code(out: Path) -> Path:
     shutil.copytree(
         ROOT / "skill", code / "skill", ignore=shutil.ignore_patterns("__pycache__", "*.pyc")
     )
+    # The skill reads slot synonyms from the interaction model, its single source.
+    shutil.copytree(MODELS, code / "interaction_models")
     (code / "requirements.txt").write_text("\n".join(lambda_requirements()) + "\n")
     return code
 

@@ -17,8 +17,8 @@ from ask_sdk_model.interfaces.system import SystemState
 
 from skill.config import Config
 from skill.engine.content import Content
+from skill.engine.context import Deps
 from skill.handlers import registry
-from skill.handlers.turn import Deps
 
 
 def make_store(config: Config) -> AbstractPersistenceAdapter:

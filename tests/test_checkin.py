@@ -23,36 +23,36 @@ def walk_to_question(talk: Conversation, first: str | None = "3", second: str | 
 
 def test_whole_checkin_turn_by_turn(talk: Conversation, store) -> None:  # type: ignore[no-untyped-def]
     opening = talk.say("EveningCheckInIntent")
-    assert "check-in" in opening.text and "zero to ten" in opening.text
-    assert opening.measured.total_break_ms == 0
+    assert "check-in" in opening.text and "ten" in opening.text
+    assert opening.measured.quiet_ms == 0, "only breath pauses"
 
     second = talk.say("PainLevelIntent", level="3")
-    assert "three" in second.text and "other one of you" in second.text
+    assert "three" in second.text and "partner" in second.text
 
     question = talk.say("PainLevelIntent", level="8")
     assert "eight" in question.text
     assert "listen" in question.text and (
         "ideas" in question.text or "suggestions" in question.text
     )
-    assert question.measured.total_break_ms == 45_000
+    assert question.measured.quiet_ms == 45_000
     assert "say next" in question.text
 
     idea = talk.say("AMAZON.NextIntent")
-    assert idea.measured.total_break_ms == 0
+    assert idea.measured.quiet_ms == 0
     # Highest level 8: words, music or reading, not touch.
     assert any(w in idea.text for w in ("words", "song", "read aloud", "grateful"))
 
     first_thanks = talk.say("AMAZON.NextIntent")
     assert "appreciat" in first_thanks.text or "grateful" in first_thanks.text
-    assert first_thanks.measured.total_break_ms == 45_000
+    assert first_thanks.measured.quiet_ms == 45_000
     second_thanks = talk.say("AMAZON.NextIntent")
-    assert second_thanks.measured.total_break_ms == 45_000
+    assert second_thanks.measured.quiet_ms == 45_000
 
     offer = talk.say("AMAZON.NextIntent")
     assert "twenty second hug" in offer.text and not offer.ended
 
     hug = talk.say("AMAZON.YesIntent")
-    assert hug.measured.total_break_ms == 20_000
+    assert hug.measured.quiet_ms == 20_000
     assert hug.measured.sounds == [CHIME]
     assert hug.ended
 
@@ -67,8 +67,8 @@ def test_declining_the_hug_closes_warmly(talk: Conversation, store) -> None:  # 
         talk.say("AMAZON.NextIntent")
     assert "hug" in talk.say("AMAZON.NextIntent").text
     done = talk.say("AMAZON.NoIntent")
-    assert done.ended and done.measured.total_break_ms == 0
-    assert "thank" in done.text.lower() or "matters" in done.text
+    assert done.ended and done.measured.quiet_ms == 0
+    assert said_one_of(done, "checkin.close_no_hug")
     assert [e["kind"] for e in store.load(talk.user)["practice_log"]] == ["checkin"]
 
 
@@ -91,17 +91,17 @@ def test_idea_fits_the_highest_level(talk: Conversation, levels, words) -> None:
 def test_bad_pain_level_reasks_once_then_moves_on(talk: Conversation, bad) -> None:  # type: ignore[no-untyped-def]
     talk.say("EveningCheckInIntent")
     reask = talk.say("PainLevelIntent", level=bad)
-    assert "zero and ten" in reask.text and not reask.ended
+    assert "zero" in reask.text and not reask.ended
     moved_on = talk.say("PainLevelIntent", level=bad)
     assert "leave the number" in moved_on.text
-    assert "other one of you" in moved_on.text
+    assert "partner" in moved_on.text
 
 
 def test_reask_then_good_answer_counts(talk: Conversation) -> None:
     talk.say("EveningCheckInIntent")
     talk.say("PainLevelIntent", level="12")
     reply = talk.say("PainLevelIntent", level="6")
-    assert "six" in reply.text and "other one of you" in reply.text
+    assert "six" in reply.text and "partner" in reply.text
 
 
 def test_skip_is_always_fine(talk: Conversation) -> None:
@@ -109,9 +109,11 @@ def test_skip_is_always_fine(talk: Conversation) -> None:
     skipped = talk.say("SkipIntent")
     # The acknowledgement itself (the next pain question also mentions skip).
     assert said_one_of(skipped, "checkin.pain_skipped")
-    assert said_one_of(skipped, "checkin.ask_pain", partner="And now the other one of you")
+    assert "your partner" in skipped.text and "pain" in skipped.text
     talk.say("SkipIntent")
-    # Skipping a talk step just moves on.
+    # Skipping the question step gives a different question once, then moves on.
+    different = talk.say("SkipIntent")
+    assert said_one_of(different, "talk.different_question")
     idea = talk.say("SkipIntent")
     assert said_one_of(idea, "checkin.idea_intro") and not said_one_of(idea, "checkin.pain_skipped")
 
@@ -119,10 +121,10 @@ def test_skip_is_always_fine(talk: Conversation) -> None:
 def test_more_time_gives_ninety_seconds_from_then_on(talk: Conversation) -> None:
     walk_to_question(talk)
     more = talk.say("MoreTimeIntent")
-    assert more.measured.total_break_ms == 90_000
+    assert more.measured.quiet_ms == 90_000
     talk.say("AMAZON.NextIntent")  # idea
     appreciation = talk.say("AMAZON.NextIntent")
-    assert appreciation.measured.total_break_ms == 90_000
+    assert appreciation.measured.quiet_ms == 90_000
 
 
 QUESTIONS = Content.load().variants("checkin.questions")
@@ -140,7 +142,7 @@ def test_repeat_repeats_the_same_question(talk: Conversation) -> None:
     assert len(asked(question.text)) == 1
     assert asked(again.text) == asked(question.text)
     assert question.text.endswith(again.text), "the same words around it too"
-    assert again.measured.total_break_ms == 45_000
+    assert again.measured.quiet_ms == 45_000
 
 
 MENU = [f"idea number {n}" for n in range(1, 13)]
@@ -159,14 +161,16 @@ def test_repeat_at_the_idea_step_says_the_same_idea(talk: Conversation, store, o
         assert talk.say("AMAZON.RepeatIntent").text == idea.text
 
 
-def test_an_idea_picked_up_the_next_day_is_the_same_idea(talk: Conversation, clock) -> None:  # type: ignore[no-untyped-def]
-    walk_to_question(talk, "5", "6")
+def test_a_checkin_picked_up_later_does_not_know_tonights_pain(talk: Conversation, clock) -> None:  # type: ignore[no-untyped-def]
+    """Pain levels are never stored: the idea after a pause fits an unknown level."""
+    walk_to_question(talk, "8", "9")
     idea = talk.say("AMAZON.NextIntent")
+    assert said_one_of(idea, "idea.high")
     talk.say("AMAZON.PauseIntent")
     clock.advance(6 * HOURS)
     talk.new_session()
     resumed = talk.say("ContinueIntent")
-    assert resumed.text.endswith(idea.text)
+    assert said_one_of(resumed, "idea.unknown")
 
 
 def test_repeat_says_each_step_in_the_same_words(talk: Conversation) -> None:
@@ -183,7 +187,7 @@ def test_start_over_restarts_the_ritual(talk: Conversation) -> None:
     walk_to_question(talk)
     reply = talk.say("AMAZON.StartOverIntent")
     assert "again from the beginning" in reply.text
-    assert "zero to ten" in reply.text
+    assert "ten" in reply.text
 
 
 @pytest.mark.parametrize(
@@ -214,7 +218,7 @@ def test_resume_intent_also_resumes(talk: Conversation, clock) -> None:  # type:
     talk.new_session()
     clock.advance(60)
     resumed = talk.say("AMAZON.ResumeIntent")
-    assert "other one of you" in resumed.text
+    assert "partner" in resumed.text
 
 
 def test_progress_older_than_twelve_hours_starts_fresh(talk: Conversation, clock, store) -> None:  # type: ignore[no-untyped-def]
@@ -224,7 +228,7 @@ def test_progress_older_than_twelve_hours_starts_fresh(talk: Conversation, clock
     talk.new_session()
     reply = talk.say("ContinueIntent")
     assert "afresh" in reply.text
-    assert "zero to ten" in reply.text
+    assert "ten" in reply.text
     assert store.load(talk.user)["progress"]["step"] == 0
 
 

@@ -22,7 +22,7 @@ def breathe(talk: Conversation, duration: str | None = None) -> list[Reply]:
 
 
 def total_quiet(replies: list[Reply]) -> float:
-    return sum(r.measured.total_break_ms for r in replies)
+    return sum(r.measured.quiet_ms for r in replies)
 
 
 @pytest.mark.parametrize(
@@ -79,7 +79,7 @@ def test_a_long_breath_waits_for_continue_between_parts(talk: Conversation) -> N
     first = talk.say("BreathingIntent", duration="PT5M")
     assert not first.ended and "continue" in first.text.lower()
     assert "continue" in first.reprompt.lower()
-    assert first.measured.total_break_ms == 150_000
+    assert first.measured.quiet_ms == 150_000
 
 
 def test_breathing_is_recorded_once_with_its_length(talk: Conversation, store) -> None:  # type: ignore[no-untyped-def]
@@ -96,7 +96,7 @@ def test_the_rest_resumes_in_a_later_session(talk: Conversation, clock, store) -
     talk.new_session()
     rest = talk.say("ContinueIntent")
     assert "breathing together" in rest.text
-    assert first.measured.total_break_ms + rest.measured.total_break_ms == 240_000
+    assert first.measured.quiet_ms + rest.measured.quiet_ms == 240_000
     assert rest.ended
     assert [e["kind"] for e in store.load(talk.user)["practice_log"]] == ["breathing"]
 
@@ -105,10 +105,10 @@ def test_the_rest_resumes_in_a_later_session(talk: Conversation, clock, store) -
 def test_between_parts_nothing_starts_until_they_are_ready(talk: Conversation, intent: str) -> None:
     talk.say("BreathingIntent", duration="PT5M")
     wait = talk.say(intent)
-    assert wait.measured.total_break_ms == 0 and not wait.ended
+    assert wait.measured.quiet_ms == 0 and not wait.ended
     assert "continue" in wait.text.lower()
     rest = talk.say("AMAZON.NextIntent")  # 'next' plays the waiting part, never skips it
-    assert rest.measured.total_break_ms == 150_000 and rest.ended
+    assert rest.measured.quiet_ms == 150_000 and rest.ended
 
 
 def test_stopping_between_parts_can_be_picked_up_from_launch(talk: Conversation, clock) -> None:  # type: ignore[no-untyped-def]
@@ -118,13 +118,13 @@ def test_stopping_between_parts_can_be_picked_up_from_launch(talk: Conversation,
     assert stop.ended
     clock.advance(600)
     offer = talk.launch()
-    assert "breathing together" in offer.text and "continue" in offer.text
+    assert "breathing together" in offer.text and "carry on" in offer.text
     rest = talk.say("AMAZON.YesIntent")
-    assert rest.measured.total_break_ms == 150_000
+    assert rest.measured.quiet_ms == 150_000
 
 
 def test_start_over_keeps_the_length(talk: Conversation) -> None:
     talk.say("BreathingIntent", duration="PT5M")
     again = talk.say("AMAZON.StartOverIntent")
     assert "five minutes" in again.text
-    assert again.measured.total_break_ms == 150_000
+    assert again.measured.quiet_ms == 150_000

@@ -10,13 +10,17 @@ from pathlib import Path
 import pytest
 import yaml
 
-from skill.engine import rituals
+from skill.engine import comfort, rituals
 from skill.engine.content import Content, placeholders
-from skill.engine.state import CHALLENGE_SIZE, MENU_KINDS, PAIN_BUCKETS, PRACTICE_KINDS, RITUALS
+from skill.engine.state import CHALLENGE_SIZE, MENU_KINDS, PRACTICE_KINDS, RITUALS
+from skill.engine.synonyms import slot_synonyms
 from skill.handlers.menu import COLUMN_WORDS
-from skill.handlers.progress import TIMES_OF_DAY
-from skill.handlers.talk import DECKS, SITUATIONS
 from tests.test_content import SAMPLE_VALUES
+
+DECKS = slot_synonyms("en-US", "DeckKind")
+SITUATIONS = slot_synonyms("en-US", "WordsSituation")
+TIMES_OF_DAY = slot_synonyms("en-US", "TimeOfDay")
+PAIN_BUCKETS = ("low", "middle", "high", "touch")
 
 ROOT = Path(__file__).resolve().parents[1]
 FEATURES = ROOT / "skill" / "content" / "en-US" / "features.yaml"
@@ -99,9 +103,18 @@ def test_in_our_own_words() -> None:
 def dynamic_keys() -> list[str]:
     """Keys the feature code builds from parts (the literal ones test_content.py checks)."""
     keys = [f"ritual.{r}" for r in (*RITUALS, *PRACTICE_KINDS)]
-    keys += list(rituals.OPENING.values()) + list(rituals.PROMPT.values())
-    keys += list(rituals.CLOSING.values()) + list(rituals.STARTER_KEYS.values())
-    keys += [f"idea.{b}" for b in ("low", "middle", "high", "unknown")]
+    for ritual in rituals.RITUALS.values():
+        keys += [ritual.opening, *([ritual.closing] if ritual.closing else [])]
+        keys += [key for step in ritual.steps for key in (step.prompt, step.reprompt)]
+        keys += [step.after for step in ritual.steps if step.after]
+    keys += list(comfort.STARTER_KEYS.values())
+    keys += [f"idea.{b}" for b in ("low", "middle", "high", "touch", "unknown")]
+    keys += [f"comfort.changed.{b}" for b in PAIN_BUCKETS]
+    keys += [f"checkin.pain_heard.{b}" for b in ("low", "middle", "high")]
+    keys += [f"pain.heard_level.{b}" for b in ("low", "middle", "high")]
+    keys += [
+        f"{k}_reprompt" for k in ("fallback.general", "fallback.fewer", "fallback.help_or_stop")
+    ]
     keys += [f"{r}.part_done" for r in ("breathing", "massage")]
     keys += [f"breathing.{cue}" for cue in ("in", "out", "in_first", "out_first")]
     keys += ["massage.timer_label", "massage.timer_switch", "massage.timer_end"]

@@ -10,10 +10,13 @@ import re
 
 import pytest
 
-from skill.handlers.talk import DECKS, SITUATIONS
+from skill.engine.synonyms import slot_synonyms
 from skill.stores.sqlite import SQLiteAdapter
 from tests.alexa import Conversation, Reply
 from tests.test_feature_support import CONTENT, said_one_of, send, variants
+
+DECKS = slot_synonyms("en-US", "DeckKind")
+SITUATIONS = slot_synonyms("en-US", "WordsSituation")
 
 QUESTION_TO_DECK = {q: deck for deck in DECKS for q in CONTENT.variants(f"deck.{deck}")}
 LINE_TO_SITUATION = {
@@ -93,7 +96,7 @@ def test_another_one_stays_with_the_same_deck(talk: Conversation) -> None:
 
 def test_each_question_comes_with_quiet_talk_time(talk: Conversation) -> None:
     reply = talk.say("QuestionIntent")
-    assert reply.measured.total_break_ms == 45_000
+    assert reply.measured.quiet_ms == 45_000
     assert "another one" in reply.text and "another one" in reply.reprompt
 
 

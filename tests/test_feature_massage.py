@@ -176,7 +176,7 @@ def test_offline_speaker_times_the_massage_in_halves(
 ) -> None:  # type: ignore[no-untyped-def]
     first = send(talk, "MassageTimerIntent", {"duration": duration}, offline=True)
     replies = run_in_parts(first, talk)
-    assert [r.measured.total_break_ms / 1000 for r in replies] == halves
+    assert [r.measured.quiet_ms / 1000 for r in replies] == halves
     assert all(r.measured.audio_ms <= MAX_RESPONSE_AUDIO_MS for r in replies)
     # A chime and the switch cue exactly halfway, a chime and a close at the end.
     switch = len(halves) // 2 - 1
@@ -198,7 +198,7 @@ def test_length_is_kept_between_five_and_ten_minutes(
     first = send(talk, "MassageTimerIntent", {"duration": duration}, offline=True)
     assert note in first.text
     replies = run_in_parts(first, talk)
-    assert sum(r.measured.total_break_ms for r in replies) == seconds * 1000
+    assert sum(r.measured.quiet_ms for r in replies) == seconds * 1000
 
 
 def test_the_second_half_can_wait_for_a_later_session(talk: Conversation, clock) -> None:  # type: ignore[no-untyped-def]
@@ -207,7 +207,7 @@ def test_the_second_half_can_wait_for_a_later_session(talk: Conversation, clock)
     clock.advance(300)
     talk.new_session()
     second = talk.say("ContinueIntent")
-    assert first.measured.total_break_ms == second.measured.total_break_ms == 180_000
+    assert first.measured.quiet_ms == second.measured.quiet_ms == 180_000
     assert second.ended
 
 
@@ -229,7 +229,7 @@ def test_without_permission_yet_alexa_asks_for_it_by_voice(
             "token": "massage:480",
         }
     ]
-    assert "timers" in reply.text and reply.measured.total_break_ms == 0
+    assert "timers" in reply.text and reply.measured.quiet_ms == 0
     assert "reprompt" not in reply.response and reply.response.get("shouldEndSession") is None
     assert alexa_api.calls == []
     assert store.load(talk.user).get("practice_log", []) == []
@@ -250,7 +250,7 @@ def test_permission_granted_by_voice_sets_two_alexa_timers(
     assert announce["type"] == "ANNOUNCE" and "switch" in announce["textToAnnounce"][0]["text"]
     assert switch["creationBehavior"]["displayExperience"]["visibility"] == "VISIBLE"
     assert end["triggeringBehavior"]["notificationConfig"]["playAudible"] is True
-    assert done.ended and done.measured.total_break_ms == 0
+    assert done.ended and done.measured.quiet_ms == 0
     assert "four minutes" in done.text
     log = store.load(talk.user)["practice_log"]
     assert [(e["kind"], e["seconds"]) for e in log] == [("massage", 480)]
@@ -272,13 +272,13 @@ def test_permission_not_given_falls_back_to_halves(
     first = send(talk, api_endpoint=alexa_api.url, request=permission_answer(answer, "massage:360"))
     assert alexa_api.calls == []
     replies = run_in_parts(first, talk)
-    assert [r.measured.total_break_ms for r in replies] == [180_000, 180_000]
+    assert [r.measured.quiet_ms for r in replies] == [180_000, 180_000]
 
 
 def test_once_declined_it_does_not_ask_again(talk: Conversation, alexa_api: FakeAlexaApi) -> None:
     reply = send(talk, "MassageTimerIntent", api_endpoint=alexa_api.url, timers="DENIED")
     assert "directives" not in reply.response and alexa_api.calls == []
-    assert reply.measured.total_break_ms == 150_000
+    assert reply.measured.quiet_ms == 150_000
 
 
 def test_device_without_voice_permissions_gets_a_card(
@@ -290,7 +290,7 @@ def test_device_without_voice_permissions_gets_a_card(
         "type": "AskForPermissionsConsent",
         "permissions": [TIMERS_SCOPE],
     }
-    assert "Alexa app" in reply.text and reply.measured.total_break_ms == 150_000
+    assert "Alexa app" in reply.text and reply.measured.quiet_ms == 150_000
 
 
 def test_timers_refused_by_alexa_fall_back_to_halves(
@@ -300,7 +300,7 @@ def test_timers_refused_by_alexa_fall_back_to_halves(
     reply = send(talk, "MassageTimerIntent", api_endpoint=alexa_api.url, timers="GRANTED")
     assert len(alexa_api.calls) == 1
     assert said_one_of(reply, "massage.timers_failed")
-    assert reply.measured.total_break_ms == 150_000 and not reply.ended
+    assert reply.measured.quiet_ms == 150_000 and not reply.ended
 
 
 def test_a_timer_set_before_alexa_refuses_the_next_is_deleted(
@@ -315,7 +315,7 @@ def test_a_timer_set_before_alexa_refuses_the_next_is_deleted(
     ], "the switch timer must not go off in the middle of the massage timed here"
     assert alexa_api.calls[-1]["auth"] == "Bearer test-token"
     assert said_one_of(reply, "massage.timers_failed")
-    assert reply.measured.total_break_ms == 150_000 and not reply.ended
+    assert reply.measured.quiet_ms == 150_000 and not reply.ended
     assert store.load(talk.user).get("practice_log", []) == []
 
 
@@ -332,11 +332,11 @@ def test_a_failed_clean_up_still_times_the_massage_here(
     alexa_api.post_statuses = [200, 500]
     reply = send(talk, "MassageTimerIntent", api_endpoint=alexa_api.url, timers="GRANTED")
     assert said_one_of(reply, "massage.timers_failed")
-    assert reply.measured.total_break_ms == 150_000 and not reply.ended
+    assert reply.measured.quiet_ms == 150_000 and not reply.ended
 
 
 def test_an_unreachable_api_falls_back_quickly(talk: Conversation) -> None:
     # Nothing listens on this port: the call fails at once and the couple still gets timing.
     reply = send(talk, "MassageTimerIntent", api_endpoint="https://127.0.0.1:9", timers="GRANTED")
     assert said_one_of(reply, "massage.timers_failed")
-    assert reply.measured.total_break_ms == 150_000
+    assert reply.measured.quiet_ms == 150_000

@@ -10,8 +10,6 @@ from typing import Any
 
 import pytest
 
-from skill.handlers.progress import TIMES_OF_DAY
-from skill.handlers.talk import DECKS, SITUATIONS
 from tests.alexa import Conversation
 from tests.test_feature_support import variants
 
@@ -66,18 +64,11 @@ def test_search_query_check_bites() -> None:
     assert any("mixes" in p for p in found)
 
 
-@pytest.mark.parametrize(
-    ("type_name", "table"),
-    [("DeckKind", DECKS), ("WordsSituation", SITUATIONS), ("TimeOfDay", TIMES_OF_DAY)],
-)
-def test_custom_slot_types_match_what_the_handlers_understand(
-    type_name: str, table: dict[str, tuple[str, ...]]
-) -> None:
-    slot_type = next(t for t in LM["types"] if t["name"] == type_name)
-    model = {v["id"]: set(v["name"].get("synonyms", [])) for v in slot_type["values"]}
-    assert model == {key: set(words) for key, words in table.items()}
-    for value in slot_type["values"]:
-        assert value["id"] == value["name"]["value"]
+def test_custom_slot_values_are_their_own_ids() -> None:
+    """The handlers resolve custom slots by id, read from this model (the single source)."""
+    for slot_type in LM["types"]:
+        for value in slot_type["values"]:
+            assert value["id"] == value["name"]["value"]
 
 
 def test_new_custom_intents_have_ten_varied_samples() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tests.alexa import Conversation
+from tests.test_feature_support import said_one_of
 
 
 def test_whole_flow_with_talk_time_and_goodnight(talk: Conversation, store) -> None:  # type: ignore[no-untyped-def]
@@ -12,16 +13,16 @@ def test_whole_flow_with_talk_time_and_goodnight(talk: Conversation, store) -> N
     texts = [r.text.lower() for r in replies]
     assert "high point" in texts[0] or "best part" in texts[0]
     assert "low point" in texts[1] or "toughest" in texts[1]
-    assert ("high point" in texts[2] or "best part" in texts[2]) and "other one" in texts[2]
+    assert ("high point" in texts[2] or "best part" in texts[2]) and "partner" in texts[2]
     assert "low point" in texts[3] or "toughest" in texts[3]
     assert "appreciate" in texts[4] or "thankful" in texts[4]
     assert "appreciate" in texts[5] or "thankful" in texts[5]
     for reply in replies:
-        assert reply.measured.total_break_ms == 45_000
+        assert reply.measured.quiet_ms == 45_000
         assert not reply.ended
     goodnight = talk.say("AMAZON.NextIntent")
     assert "goodnight" in goodnight.text.lower()
-    assert goodnight.ended and goodnight.measured.total_break_ms == 0
+    assert goodnight.ended and goodnight.measured.quiet_ms == 0
     assert [e["kind"] for e in store.load(talk.user)["practice_log"]] == ["highs_lows"]
 
 
@@ -31,7 +32,7 @@ def test_names_take_turns(talk: Conversation, store) -> None:  # type: ignore[no
     assert first.text.split("? ")[0].split(". ")[-1].startswith("Sam")
     talk.say("AMAZON.NextIntent")
     third = talk.say("AMAZON.NextIntent")
-    assert third.text.startswith("Alex")
+    assert said_one_of(third, "ack.low") and "Alex, what" in third.text
 
 
 def test_help_inside_the_ritual_explains_its_controls(talk: Conversation) -> None:

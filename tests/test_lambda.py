@@ -88,7 +88,9 @@ def test_session_attributes_carry_a_ritual_between_invocations(db: Path) -> None
     )
     check_response(second, "IntentRequest")
     assert "four" in measure(second["response"]["outputSpeech"]["ssml"]).text
-    assert SQLiteAdapter(db).load(USER)["progress"]["pain"][0] == 4
+    saved = SQLiteAdapter(db).load(USER)
+    assert saved["progress"]["step"] == 1, "the ritual moved on and is stored"
+    assert "pain" not in saved["progress"], "the level itself stays in the conversation"
 
 
 def test_unknown_request_types_get_an_empty_valid_answer(db: Path) -> None:

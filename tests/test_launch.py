@@ -71,7 +71,7 @@ def test_launch_offers_to_continue_unfinished_ritual(talk: Conversation, clock) 
     talk.say("AMAZON.PauseIntent")
     clock.advance(600)
     reply = talk.launch()
-    assert "continue" in reply.text and "highs and lows" in reply.text
+    assert "carry on" in reply.text and "highs and lows" in reply.text
     resumed = talk.say("AMAZON.YesIntent")
     assert "high point" in resumed.text or "best part" in resumed.text
 
@@ -83,7 +83,7 @@ def test_one_shot_couples_are_not_welcomed_as_new(talk: Conversation, clock) -> 
     talk.say("AMAZON.StopIntent")
     reply = talk.launch()
     assert "I guide" not in reply.text
-    assert "continue" in reply.text, "their unfinished check-in is offered"
+    assert "carry on" in reply.text, "their unfinished check-in is offered"
 
 
 def test_first_ever_launch_with_nothing_to_resume_explains_itself(talk: Conversation) -> None:

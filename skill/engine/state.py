@@ -1,4 +1,7 @@
-"""The couple's state as small typed records; only these named fields are ever stored."""
+"""The couple's state as small typed records; only these named fields are ever stored.
+
+Nothing about anyone's health is among them: pain levels, touch hurting and high pain
+days live in the conversation only (skill.engine.session)."""
 
 from __future__ import annotations
 
@@ -22,9 +25,7 @@ RECENT_DECK_LIMIT = 50
 MENU_LIMIT = 40
 MENU_ITEM_CHARS = 60
 MENU_KINDS = ("physical", "emotional", "shared")
-PAIN_BUCKETS = ("low", "middle", "high", "touch")
 CHALLENGE_SIZE = 10
-PAIN_NOTE_SECONDS = 24 * 3600
 STALE_PROGRESS_SECONDS = 7 * 24 * 3600
 
 
@@ -68,15 +69,8 @@ class Progress:
     updated_at: float
     step: int = 0
     talk_seconds: int = 45
-    pain: list[int | None] = field(default_factory=lambda: [None, None])
-    reasks: int = 0
     question: int | None = None
     seconds: int | None = None  # the whole length of a timed ritual (breathing, massage)
-
-    @property
-    def highest_pain(self) -> int | None:
-        given = [p for p in self.pain if p is not None]
-        return max(given) if given else None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -85,8 +79,6 @@ class Progress:
             "updated_at": self.updated_at,
             "step": self.step,
             "talk_seconds": self.talk_seconds,
-            "pain": list(self.pain),
-            "reasks": self.reasks,
             "question": self.question,
             "seconds": self.seconds,
         }
@@ -100,44 +92,15 @@ class Progress:
         updated = _num(data.get("updated_at"), started)
         if started is None or updated is None:
             return None
-        stored_pain = data.get("pain")
-        given = stored_pain[:2] if isinstance(stored_pain, list) else []
-        pain = [_int_or_none(p) for p in given] + [None] * (2 - len(given))
         return cls(
             ritual=data["ritual"],
             started_at=started,
             updated_at=updated,
             step=max(0, _int_or_none(data.get("step")) or 0),
             talk_seconds=_int_or_none(data.get("talk_seconds")) or 45,
-            pain=pain,
-            reasks=_int_or_none(data.get("reasks")) or 0,
             question=_int_or_none(data.get("question")),
             seconds=_int_or_none(data.get("seconds")),
         )
-
-
-@dataclass
-class PainNote:
-    """What the couple said about pain today: a level, or a kind of day ('high', 'touch')."""
-
-    bucket: str
-    at: float
-    level: int | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"bucket": self.bucket, "at": self.at, "level": self.level}
-
-    @classmethod
-    def from_dict(cls, data: Any) -> PainNote | None:
-        if not isinstance(data, dict) or data.get("bucket") not in PAIN_BUCKETS:
-            return None
-        at = _num(data.get("at"))
-        if at is None:
-            return None
-        level = _int_or_none(data.get("level"))
-        if level is not None and not 0 <= level <= 10:
-            level = None
-        return cls(bucket=data["bucket"], at=at, level=level)
 
 
 @dataclass
@@ -193,28 +156,18 @@ class Couple:
     last_seen: float | None = None
     # Deck questions heard lately, as compact ids such as "emotional:12" (oldest first).
     recent_deck: list[str] = field(default_factory=list)
-    pain: PainNote | None = None
     # None until the couple changes their menu: until then it is the starter menu.
     menu: list[MenuItem] | None = None
     challenge: Challenge | None = None
     weekly_at: float | None = None
     weekly_offered_at: float | None = None
+    weekly_declined_at: float | None = None
 
     def prune(self, now: float, resume_seconds: float) -> None:
-        """Forget sensitive things once they are no longer useful.
-
-        Today's pain note lasts a day; an unfinished ritual past the resume window keeps
-        only which ritual it was (so "continue" can offer to begin it afresh) and goes
-        entirely after a week.
-        """
-        if self.pain is not None and now - self.pain.at > PAIN_NOTE_SECONDS:
-            self.pain = None
+        """Forget what is no longer useful: an unfinished ritual goes after a week."""
         progress = self.progress
-        if progress is not None and now - progress.updated_at > resume_seconds:
-            if now - progress.updated_at > STALE_PROGRESS_SECONDS:
-                self.progress = None
-            else:
-                progress.pain = [None, None]
+        if progress is not None and now - progress.updated_at > STALE_PROGRESS_SECONDS:
+            self.progress = None
 
     def to_attributes(self) -> dict[str, Any]:
         attrs: dict[str, Any] = {
@@ -229,8 +182,6 @@ class Couple:
             attrs["last_seen"] = self.last_seen
         if self.recent_deck:
             attrs["recent_deck"] = self.recent_deck[-RECENT_DECK_LIMIT:]
-        if self.pain is not None:
-            attrs["pain"] = self.pain.to_dict()
         if self.menu is not None:
             attrs["menu"] = [item.to_dict() for item in self.menu[:MENU_LIMIT]]
         if self.challenge is not None:
@@ -239,6 +190,8 @@ class Couple:
             attrs["weekly_at"] = self.weekly_at
         if self.weekly_offered_at is not None:
             attrs["weekly_offered_at"] = self.weekly_offered_at
+        if self.weekly_declined_at is not None:
+            attrs["weekly_declined_at"] = self.weekly_declined_at
         return attrs
 
     @classmethod
@@ -272,9 +225,9 @@ class Couple:
             practice_log=log,
             last_seen=_num(attrs.get("last_seen")),
             recent_deck=deck,
-            pain=PainNote.from_dict(attrs.get("pain")),
             menu=menu,
             challenge=Challenge.from_dict(attrs.get("challenge")),
             weekly_at=_num(attrs.get("weekly_at")),
             weekly_offered_at=_num(attrs.get("weekly_offered_at")),
+            weekly_declined_at=_num(attrs.get("weekly_declined_at")),
         )

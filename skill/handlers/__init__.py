@@ -1,30 +1,92 @@
-"""Request handlers; `skill.handlers.registry` lists them in the order they are asked."""
+"""Request handlers: each declares what it answers; `registry` lists them in order.
+
+A handler translates: it reads the request (intent, slots), calls the engine with a
+`RequestTurn`, and the engine's `Reply` becomes the Alexa response here.
+"""
 
 from __future__ import annotations
 
+import logging
+
 from ask_sdk_core.dispatch_components import AbstractRequestHandler
 from ask_sdk_core.handler_input import HandlerInput
-from ask_sdk_model import Response
+from ask_sdk_model import IntentRequest, Response
+from ask_sdk_model.ui import Reprompt, SsmlOutputSpeech
 
-from skill.handlers.turn import Deps, Turn
+from skill.engine.context import Deps, Reply
+from skill.engine.ssml import Speech
+from skill.engine.synonyms import slot_synonyms
+from skill.errors import StorageError
+from skill.handlers.turn import RequestTurn, forget
 
-# Session key: what "another one" should give more of ("deck:spiritual", "words:pausing").
-ANOTHER = "another"
-# Session key: what "more" should read on from ("menu:4", "help:3").
-MORE = "more"
+log = logging.getLogger("close_together")
+
+Turn = RequestTurn
+EXPECTS = "expects"
 
 
 class Handler(AbstractRequestHandler):  # type: ignore[misc]
-    """A handler with injected dependencies; subclasses implement `respond`."""
+    """A handler with injected dependencies. It answers the intents in INTENTS and the
+    request types in REQUESTS; subclasses implement `respond`."""
+
+    INTENTS: tuple[str, ...] = ()
+    REQUESTS: tuple[str, ...] = ()
+    # An answer that didn't get through (fallback, help, repeat): unclear answers in a
+    # row are counted across these, and reset by anything else.
+    UNCLEAR = False
 
     def __init__(self, deps: Deps) -> None:
         self.deps = deps
 
-    def handle(self, handler_input: HandlerInput) -> Response:
-        return self.respond(Turn(handler_input, self.deps))
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        request = handler_input.request_envelope.request
+        if isinstance(request, IntentRequest):
+            return request.intent is not None and request.intent.name in self.INTENTS
+        return getattr(request, "object_type", None) in self.REQUESTS
 
-    def respond(self, turn: Turn) -> Response:
+    def handle(self, handler_input: HandlerInput) -> Response:
+        turn = RequestTurn(handler_input, self.deps)
+        result = self.respond(turn)
+        if not self.UNCLEAR:
+            turn.session.unclear = 0
+        if isinstance(result, Response):
+            return result
+        if result.erase:
+            return erase(turn, result)
+        return to_response(turn, result)
+
+    def respond(self, turn: RequestTurn) -> Reply | Response:
         raise NotImplementedError
+
+
+def to_response(turn: RequestTurn, reply: Reply) -> Response:
+    """The engine's reply as an Alexa response."""
+    builder = turn.hi.response_builder
+    builder.response.output_speech = SsmlOutputSpeech(ssml=reply.speech.ssml)
+    if reply.reprompt is not None:
+        builder.response.reprompt = Reprompt(
+            output_speech=SsmlOutputSpeech(ssml=Speech().say(reply.reprompt).ssml)
+        )
+    builder.set_should_end_session(reply.reprompt is None)
+    turn.hi.attributes_manager.request_attributes[EXPECTS] = list(reply.expects)
+    return builder.response
+
+
+def erase(turn: RequestTurn, reply: Reply) -> Response:
+    """Carry out a confirmed "forget everything"; say it is done only once it is true."""
+    try:
+        forget(turn.hi)
+    except StorageError:
+        log.warning("forget failed: storage unavailable")
+        reply = turn.tell(Speech().say(turn.say("forget.failed")))
+    return to_response(turn, reply)
+
+
+def intent_name(handler_input: HandlerInput) -> str | None:
+    request = handler_input.request_envelope.request
+    intent = getattr(request, "intent", None)
+    name = getattr(intent, "name", None)
+    return name if isinstance(name, str) else None
 
 
 def slot_value(handler_input: HandlerInput, name: str) -> str | None:
@@ -36,12 +98,12 @@ def slot_value(handler_input: HandlerInput, name: str) -> str | None:
     return value.strip() if isinstance(value, str) and value.strip() else None
 
 
-def slot_id(
-    handler_input: HandlerInput, name: str, synonyms: dict[str, tuple[str, ...]]
-) -> str | None:
+def slot_id(handler_input: HandlerInput, name: str, slot_type: str) -> str | None:
     """A custom slot's canonical id: Alexa's entity resolution when it matched, else the
-    raw words matched against `synonyms` (the same words as the model's slot type, so
-    a front end that resolves nothing, or words the model missed, still work)."""
+    raw words matched against the slot type's values and synonyms in the interaction
+    model (so a front end that resolves nothing, or words the model missed, still work)."""
+    locale = getattr(handler_input.request_envelope.request, "locale", None) or "en-US"
+    synonyms = slot_synonyms(locale, slot_type)
     request = handler_input.request_envelope.request
     slots = getattr(getattr(request, "intent", None), "slots", None) or {}
     slot = slots.get(name)

@@ -1,178 +1,113 @@
-"""Starting, moving through, pausing and resuming the guided rituals."""
+"""Starting, moving through, pausing and resuming the guided rituals, and yes or no.
+
+Each handler only translates: which ritual or answer the request names; the engine
+(skill.engine.rituals, skill.engine.offers) decides what happens.
+"""
 
 from __future__ import annotations
 
-from ask_sdk_core.handler_input import HandlerInput
-from ask_sdk_core.utils import is_intent_name
-from ask_sdk_model import Response
-
-from skill.engine import rituals
-from skill.engine.spoken import number_words
+from skill.engine import comfort, offers, rituals
+from skill.engine.context import Reply
 from skill.engine.ssml import Speech
-from skill.engine.state import CHECKIN, CHECKIN_SHORT, HIGHS_LOWS, TIMED, WEEKLY
-from skill.handlers import Handler, slot_value
-from skill.handlers.pain import pain_next, pain_reply
-from skill.handlers.turn import Turn, pending
+from skill.engine.state import CHECKIN
+from skill.handlers import Handler, Turn, intent_name, slot_value
 
-SHORT_OFFER = "short_offer"
-WEEKLY_OFFER = "weekly_offer"
-RESUME_OFFER = "resume"
+YES, NO = "AMAZON.YesIntent", "AMAZON.NoIntent"
 
 
-def _menu(turn: Turn, speech: Speech) -> Response:
-    return turn.ask(speech.say(turn.say("yes.nothing_pending")), turn.say("launch.reprompt"))
-
-
-def _waiting(turn: Turn) -> Response:
-    """Between the parts of a timed ritual: no rush, the next part waits for 'continue'."""
-    return turn.ask(Speech().say(turn.say("timed.no_rush")), turn.say("timed.reprompt"))
+def nothing_here(turn: Turn, speech: Speech | None = None) -> Reply:
+    """Nothing in this conversation to act on: offer the rituals (one question)."""
+    return offers.choices(turn, speech or Speech())
 
 
 class StartRitualHandler(Handler):
     """'start our evening check in' / 'highs and lows' / 'weekly check in': begins afresh.
+    On a hard day (said in this conversation) the evening check-in first offers its short
+    version."""
 
-    On a high pain day the evening check-in first offers its short version."""
+    INTENTS = tuple(
+        name for name in rituals.BY_INTENT if name not in ("BreathingIntent", "MassageTimerIntent")
+    )
 
-    INTENTS = {
-        "EveningCheckInIntent": CHECKIN,
-        "HighsAndLowsIntent": HIGHS_LOWS,
-        "WeeklyCheckInIntent": WEEKLY,
-    }
-
-    def can_handle(self, handler_input: HandlerInput) -> bool:
-        return any(is_intent_name(name)(handler_input) for name in self.INTENTS)
-
-    def respond(self, turn: Turn) -> Response:
-        intent = getattr(turn.hi.request_envelope.request, "intent", None)
-        ritual = self.INTENTS[getattr(intent, "name", "")]
-        offered = turn.awaiting == SHORT_OFFER
-        turn.expect(None)
-        if ritual == CHECKIN and not offered and rituals.is_hard_day(turn):
-            turn.expect(SHORT_OFFER)
-            return turn.ask(
-                Speech().say(turn.say("checkin.short_offer")), turn.say("checkin.short_reprompt")
+    def respond(self, turn: Turn) -> Reply:
+        ritual = rituals.BY_INTENT[intent_name(turn.hi) or ""]
+        offered = turn.pending is not None and turn.pending.kind == offers.SHORT_CHECKIN
+        if ritual.name == CHECKIN and not offered and comfort.is_hard_day(turn):
+            return turn.offer(
+                offers.SHORT_CHECKIN,
+                Speech(),
+                turn.say("checkin.short_offer"),
+                turn.say("checkin.short_reprompt"),
             )
-        return rituals.start(turn, ritual)
-
-
-class OfferAnswerHandler(Handler):
-    """Yes or no to something just offered: the short check-in, or the weekly check-in."""
-
-    OFFERS = (SHORT_OFFER, WEEKLY_OFFER)
-
-    def can_handle(self, handler_input: HandlerInput) -> bool:
-        return pending(handler_input) in self.OFFERS and bool(
-            is_intent_name("AMAZON.YesIntent")(handler_input)
-            or is_intent_name("AMAZON.NoIntent")(handler_input)
-        )
-
-    def respond(self, turn: Turn) -> Response:
-        offer = turn.awaiting
-        yes = bool(is_intent_name("AMAZON.YesIntent")(turn.hi))
-        turn.expect(None)
-        if offer == SHORT_OFFER:
-            return rituals.start(turn, CHECKIN_SHORT if yes else CHECKIN)
-        if yes:
-            return rituals.start(turn, WEEKLY)
-        return turn.ask(Speech().say(turn.say("weekly.declined")), turn.say("launch.reprompt"))
+        return rituals.start(turn, ritual.name)
 
 
 class ContinueHandler(Handler):
-    """'continue' (or Resume): pick up a ritual from the store if it is recent."""
+    """'continue' (or Resume): this conversation's ritual, or the couple's paused one."""
 
-    def can_handle(self, handler_input: HandlerInput) -> bool:
-        return bool(
-            is_intent_name("ContinueIntent")(handler_input)
-            or is_intent_name("AMAZON.ResumeIntent")(handler_input)
-        )
+    INTENTS = ("ContinueIntent", "AMAZON.ResumeIntent")
 
-    def respond(self, turn: Turn) -> Response:
-        turn.expect(None)
-        progress = rituals.current(turn)
+    def respond(self, turn: Turn) -> Reply:
+        here = turn.ritual
+        if here is not None:
+            # Straight on from here: the part that waits, or the step said again.
+            return rituals.step_speech(turn, here, Speech().say(turn.say("timed.resume")))
+        progress = rituals.resumable(turn)
         if progress is not None:
-            session = turn.hi.request_envelope.session
-            if progress.ritual in TIMED and session is not None and not session.new:
-                # Straight on from the last part, in the same conversation.
-                speech = Speech().say(turn.say("timed.resume"))
-            else:
-                speech = Speech().say(
-                    turn.say(
-                        "continue.welcome_back",
-                        ritual_name=rituals.ritual_name(turn, progress.ritual),
-                    )
-                )
-            progress.updated_at = turn.now
-            turn.changed()
-            return rituals.step_speech(turn, progress, speech)
+            name = rituals.ritual_name(turn, progress.ritual)
+            speech = Speech().say(turn.say("continue.welcome_back", ritual_name=name))
+            return rituals.resume(turn, progress, speech)
         old = rituals.stale(turn)
         if old is not None:
-            turn.couple.progress = None
-            turn.changed()
-            speech = Speech().say(
-                turn.say("continue.expired", ritual_name=rituals.ritual_name(turn, old.ritual))
-            )
+            name = rituals.ritual_name(turn, old.ritual)
+            speech = Speech().say(turn.say("continue.expired", ritual_name=name))
             return rituals.start(turn, old.ritual, speech, seconds=old.seconds)
-        return _menu(turn, Speech().say(turn.say("continue.nothing")))
+        return nothing_here(turn, Speech().say(turn.say("continue.nothing")))
 
 
 class NextHandler(Handler):
-    """'next' / 'skip': move on; at a pain question this is a skip, at the hug offer a no."""
+    """'next' / 'we're done': move on."""
 
-    def can_handle(self, handler_input: HandlerInput) -> bool:
-        return bool(
-            is_intent_name("AMAZON.NextIntent")(handler_input)
-            or is_intent_name("SkipIntent")(handler_input)
-        )
+    INTENTS = ("AMAZON.NextIntent",)
 
-    def respond(self, turn: Turn) -> Response:
-        progress = rituals.current(turn)
+    def respond(self, turn: Turn) -> Reply:
+        progress = turn.ritual
         if progress is None:
-            return _menu(turn, Speech())
-        kind = rituals.step_of(progress).kind
-        speech = Speech()
-        if kind == rituals.PAIN:
-            speech.say(turn.say("checkin.pain_skipped"))
-        if kind == rituals.OFFER_HUG:
-            return rituals.finish(turn, progress, speech)
-        return rituals.proceed(turn, progress, speech)
+            return nothing_here(turn, Speech().say(turn.say("next.nothing")))
+        return rituals.on_next(turn, progress)
+
+
+class SkipHandler(Handler):
+    """'skip' / 'not that one': a different question at a question step, else move on."""
+
+    INTENTS = ("SkipIntent",)
+
+    def respond(self, turn: Turn) -> Reply:
+        progress = turn.ritual
+        if progress is None:
+            return nothing_here(turn, Speech().say(turn.say("next.nothing")))
+        return rituals.on_skip(turn, progress)
 
 
 class PainLevelHandler(Handler):
-    """A pain or energy level: inside the check-in it is that partner's answer."""
+    """A pain level (0 = no pain, 10 = the worst): a partner's answer at a check-in's pain
+    step; anywhere else, tonight's comfort and ideas that fit it."""
 
-    def can_handle(self, handler_input: HandlerInput) -> bool:
-        return bool(is_intent_name("PainLevelIntent")(handler_input))
+    INTENTS = ("PainLevelIntent",)
 
-    def respond(self, turn: Turn) -> Response:
+    def respond(self, turn: Turn) -> Reply:
         level = _level(slot_value(turn.hi, "level"))
-        progress = rituals.current(turn)
-        at_pain_step = progress is not None and rituals.step_of(progress).kind == rituals.PAIN
-        if progress is not None and at_pain_step:
-            if level is None:
-                if progress.reasks == 0:
-                    progress.reasks = 1
-                    turn.changed()
-                    return turn.ask(
-                        Speech().say(turn.say("checkin.pain_reask")),
-                        turn.say("checkin.pain_reprompt"),
-                    )
-                return rituals.advance(
-                    turn, progress, Speech().say(turn.say("checkin.pain_give_up"))
-                )
-            partner = rituals.step_of(progress).partner or 0
-            progress.pain[partner] = level
-            rituals.note_pain(turn, rituals.idea_bucket(level), level)
-            return rituals.advance(
-                turn,
-                progress,
-                Speech().say(turn.say("checkin.pain_thanks", level=number_words(level))),
-            )
+        progress = turn.ritual
+        step = rituals.step_of(progress) if progress is not None else None
+        if progress is not None and step is not None and step.kind == "pain":
+            return rituals.on_pain_level(turn, progress, level)
+        from skill.handlers.pain import answer
+
         if level is None:
-            return turn.ask(Speech().say(turn.say("pain.invalid")), turn.say("pain.reprompt"))
-        speech = pain_reply(turn, rituals.idea_bucket(level), level)
-        if progress is not None:
-            return turn.ask(speech.say(turn.say("pain.in_ritual")), turn.say("talk.reprompt"))
-        return pain_next(turn, speech)
+            return turn.ask(
+                Speech().say(turn.say("pain.invalid")), turn.say("pain.reprompt"), "number"
+            )
+        return answer(turn, level=level)
 
 
 def _level(raw: str | None) -> int | None:
@@ -186,97 +121,53 @@ def _level(raw: str | None) -> int | None:
 class MoreTimeHandler(Handler):
     """'give us more time': longer talk turns from now on in this ritual."""
 
-    def can_handle(self, handler_input: HandlerInput) -> bool:
-        return bool(is_intent_name("MoreTimeIntent")(handler_input))
+    INTENTS = ("MoreTimeIntent",)
 
-    def respond(self, turn: Turn) -> Response:
-        progress = rituals.current(turn)
-        if progress is not None and progress.ritual in TIMED:
-            return _waiting(turn)
-        if progress is None or not rituals.step_of(progress).talk:
-            speech = Speech().say(turn.say("talk.no_clock"))
-            if progress is not None:
-                return rituals.step_speech(turn, progress, speech)
-            return _menu(turn, speech)
-        progress.talk_seconds = turn.deps.config.more_talk_seconds
-        progress.updated_at = turn.now
-        turn.changed()
-        speech = Speech().say(turn.say("talk.more"))
-        rituals.talk_time(turn, speech, progress.talk_seconds)
-        return turn.ask(speech, turn.say("talk.reprompt"))
-
-
-class RepeatHandler(Handler):
-    """'repeat': the current step again, or the last thing said."""
-
-    def can_handle(self, handler_input: HandlerInput) -> bool:
-        return bool(is_intent_name("AMAZON.RepeatIntent")(handler_input))
-
-    def respond(self, turn: Turn) -> Response:
-        progress = rituals.current(turn)
-        if progress is not None and progress.ritual in TIMED:
-            return _waiting(turn)
-        if progress is not None:
-            return rituals.step_speech(turn, progress)
-        last = turn.session.get("last_ssml")
-        if isinstance(last, str) and last.startswith("<speak>"):
-            speech = Speech(parts=[last[len("<speak>") : -len("</speak>")]])
-            return turn.ask(speech, turn.say("launch.reprompt"))
-        return _menu(turn, Speech())
+    def respond(self, turn: Turn) -> Reply:
+        progress = turn.ritual
+        if progress is None:
+            return nothing_here(turn, Speech().say(turn.say("talk.no_clock")))
+        return rituals.on_more_time(turn, progress)
 
 
 class StartOverHandler(Handler):
     """'start over': the current ritual from its first step."""
 
-    def can_handle(self, handler_input: HandlerInput) -> bool:
-        return bool(is_intent_name("AMAZON.StartOverIntent")(handler_input))
+    INTENTS = ("AMAZON.StartOverIntent",)
 
-    def respond(self, turn: Turn) -> Response:
-        progress = rituals.current(turn)
+    def respond(self, turn: Turn) -> Reply:
+        progress = turn.ritual
         if progress is None:
-            return _menu(turn, Speech())
-        speech = Speech().say(
-            turn.say("start_over", ritual_name=rituals.ritual_name(turn, progress.ritual))
-        )
+            return nothing_here(turn)
+        name = rituals.ritual_name(turn, progress.ritual)
+        speech = Speech().say(turn.say("start_over", ritual_name=name))
         return rituals.start(turn, progress.ritual, speech, seconds=progress.seconds)
 
 
-class YesHandler(Handler):
-    def can_handle(self, handler_input: HandlerInput) -> bool:
-        return bool(is_intent_name("AMAZON.YesIntent")(handler_input))
+class YesNoHandler(Handler):
+    """Yes or no: the pending question's answer first, then what the ritual's step makes
+    of it, else an invitation to choose."""
 
-    def respond(self, turn: Turn) -> Response:
-        awaiting = turn.awaiting
-        turn.expect(None)
-        progress = rituals.current(turn)
-        if progress is not None and rituals.step_of(progress).kind == rituals.OFFER_HUG:
-            return rituals.finish(turn, progress, Speech(), hug_seconds=rituals.HUG_SECONDS)
-        if awaiting == RESUME_OFFER and progress is not None:
-            speech = Speech().say(
-                turn.say(
-                    "continue.welcome_back", ritual_name=rituals.ritual_name(turn, progress.ritual)
-                )
-            )
-            return rituals.step_speech(turn, progress, speech)
+    INTENTS = (YES, NO)
+
+    def respond(self, turn: Turn) -> Reply:
+        yes = intent_name(turn.hi) == YES
+        if turn.pending is not None:
+            return offers.answer(turn, turn.pending, yes)
+        progress = turn.ritual
+        step = rituals.step_of(progress) if progress is not None else None
         if progress is not None:
-            return rituals.step_speech(turn, progress)
-        return _menu(turn, Speech())
-
-
-class NoHandler(Handler):
-    def can_handle(self, handler_input: HandlerInput) -> bool:
-        return bool(is_intent_name("AMAZON.NoIntent")(handler_input))
-
-    def respond(self, turn: Turn) -> Response:
-        awaiting = turn.awaiting
-        turn.expect(None)
-        progress = rituals.current(turn)
-        if progress is not None and rituals.step_of(progress).kind == rituals.OFFER_HUG:
-            return rituals.finish(turn, progress, Speech())
-        if awaiting == RESUME_OFFER:
-            return turn.ask(Speech().say(turn.say("no.resume")), turn.say("launch.reprompt"))
-        if progress is not None and progress.ritual in TIMED:
-            return _waiting(turn)
-        if progress is not None:
-            return rituals.step_speech(turn, progress)
-        return turn.ask(Speech().say(turn.say("no.nothing_pending")), turn.say("launch.reprompt"))
+            if step is None:  # between the parts of a timed ritual
+                return rituals.step_speech(turn, progress) if yes else rituals.waiting(turn)
+            if step.kind == "offer_hug":
+                if yes:
+                    return rituals.finish(turn, progress, Speech(), hug_seconds=rituals.HUG_SECONDS)
+                return rituals.finish(turn, progress, Speech())
+            if not yes:
+                return rituals.on_no(turn, progress)
+            if step.kind == "idea":
+                return rituals.on_next(turn, progress)
+            return rituals.on_unclear(turn, progress)
+        if yes:
+            return nothing_here(turn, Speech().say(turn.say("yes.nothing_pending")))
+        return turn.tell(Speech().say(turn.say("no.nothing_pending")))

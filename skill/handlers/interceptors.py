@@ -1,4 +1,5 @@
-"""Request and response interceptors: privacy-safe logging, saving, and repeat memory."""
+"""Request and response interceptors: timing, saving the couple's record and the
+conversation's state, and privacy-safe logging."""
 
 from __future__ import annotations
 
@@ -13,19 +14,13 @@ from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model import Response
 from ask_sdk_model.ui import SsmlOutputSpeech
 
+from skill.engine.context import Deps
+from skill.engine.session import EXPECTS_KEY, SESSION_KEY, SessionState
 from skill.engine.ssml import Speech
 from skill.engine.state import Couple
 from skill.errors import StorageError
-from skill.handlers.turn import (
-    AWAITING,
-    COUPLE,
-    DIRTY,
-    LOAD_FAILED,
-    PENDING,
-    SESSION_PROGRESS,
-    Deps,
-    session_of,
-)
+from skill.handlers import EXPECTS
+from skill.handlers.turn import COUPLE, DIRTY, LOAD_FAILED, STATE, session_of
 
 log = logging.getLogger("close_together")
 STARTED = "started_at_perf"
@@ -43,17 +38,6 @@ def request_kind(handler_input: HandlerInput) -> tuple[str, str]:
 class TimingInterceptor(AbstractRequestInterceptor):  # type: ignore[misc]
     def process(self, handler_input: HandlerInput) -> None:
         handler_input.attributes_manager.request_attributes[STARTED] = time.perf_counter()
-
-
-class PendingQuestionInterceptor(AbstractRequestInterceptor):  # type: ignore[misc]
-    """Move the question the last response asked out of the session: it lives one turn."""
-
-    def process(self, handler_input: HandlerInput) -> None:
-        session = session_of(handler_input)
-        if session is not None:
-            handler_input.attributes_manager.request_attributes[PENDING] = session.pop(
-                AWAITING, None
-            )
 
 
 class SaveCoupleInterceptor(AbstractResponseInterceptor):  # type: ignore[misc]
@@ -78,35 +62,25 @@ class SaveCoupleInterceptor(AbstractResponseInterceptor):  # type: ignore[misc]
             except StorageError:
                 attrs[OUTCOME] = "save_failed"
                 note = "storage.not_saved"
-        mirror_progress(handler_input)
         speech = response.output_speech if response is not None else None
         if note and isinstance(speech, SsmlOutputSpeech) and speech.ssml:
             text = Speech().say(self.deps.content.say(note)).ssml[len("<speak>") :]
             speech.ssml = speech.ssml[: -len("</speak>")] + " " + text
 
 
-def mirror_progress(handler_input: HandlerInput) -> None:
-    """Keep this session's copy of the unfinished ritual in step with the couple's record."""
-    session = session_of(handler_input)
-    couple = handler_input.attributes_manager.request_attributes.get(COUPLE)
-    if session is None or not isinstance(couple, Couple):
-        return  # no session, or this turn never looked at the couple
-    if couple.progress is not None:
-        session[SESSION_PROGRESS] = couple.progress.to_dict()
-    else:
-        session.pop(SESSION_PROGRESS, None)
-
-
-class RememberSpeechInterceptor(AbstractResponseInterceptor):  # type: ignore[misc]
-    """Keep the last thing said in the session so 'repeat' can say it again."""
+class SaveSessionInterceptor(AbstractResponseInterceptor):  # type: ignore[misc]
+    """The conversation's typed state goes back into the session, under one key, with
+    what the response listens for (front ends that build grammars read it)."""
 
     def process(self, handler_input: HandlerInput, response: Response) -> None:
-        if response is None or response.should_end_session is not False:
-            return
-        speech = response.output_speech
         session = session_of(handler_input)
-        if isinstance(speech, SsmlOutputSpeech) and session is not None:
-            session["last_ssml"] = speech.ssml
+        attrs = handler_input.attributes_manager.request_attributes
+        state = attrs.get(STATE)
+        if session is None or not isinstance(state, SessionState):
+            return
+        session[SESSION_KEY] = state.to_dict()
+        expects = attrs.get(EXPECTS)
+        session[EXPECTS_KEY] = list(expects) if isinstance(expects, list) else []
 
 
 class LogInterceptor(AbstractResponseInterceptor):  # type: ignore[misc]

@@ -8,12 +8,9 @@ from __future__ import annotations
 
 import unicodedata
 
-from ask_sdk_core.handler_input import HandlerInput
-from ask_sdk_core.utils import is_intent_name
-from ask_sdk_model import Response
-
-from skill.engine import rituals
+from skill.engine import comfort, rituals
 from skill.engine.content import Content
+from skill.engine.context import Reply
 from skill.engine.spoken import choice_words, join_words, number_words
 from skill.engine.ssml import Speech
 from skill.engine.state import (
@@ -25,8 +22,7 @@ from skill.engine.state import (
     MenuItem,
 )
 from skill.engine.timeutil import WEEK
-from skill.handlers import ANOTHER, MORE, Handler, slot_value
-from skill.handlers.turn import Turn
+from skill.handlers import Handler, Turn, slot_value
 
 CHUNK = 6  # items read in one go; "more" reads on
 
@@ -103,7 +99,7 @@ def matching_items(items: list[MenuItem], said: str) -> list[MenuItem]:
 def own_menu(turn: Turn) -> list[MenuItem]:
     """The couple's menu as a list they own (the starter menu copied on first change)."""
     if turn.couple.menu is None:
-        turn.couple.menu = rituals.starter_menu(turn)
+        turn.couple.menu = comfort.starter_menu(turn)
     return turn.couple.menu
 
 
@@ -119,9 +115,9 @@ def chunks(items: list[MenuItem]) -> list[tuple[str, list[MenuItem]]]:
     return out
 
 
-def read_menu(turn: Turn, offset: int = 0) -> Response:
-    pieces = chunks(rituals.menu_items(turn))
-    turn.session.pop(MORE, None)
+def read_menu(turn: Turn, offset: int = 0) -> Reply:
+    pieces = chunks(comfort.menu_items(turn))
+    turn.session.more = None
     if not pieces:
         return turn.ask(Speech().say(turn.say("menu.empty")), turn.say("menu.reprompt"))
     offset = min(max(offset, 0), len(pieces) - 1)
@@ -131,26 +127,26 @@ def read_menu(turn: Turn, offset: int = 0) -> Response:
         speech.say(turn.say("menu.list_intro"))
     speech.say(turn.say(f"menu.column.{kind}", idea=join_words([i.text for i in items])))
     if offset + 1 < len(pieces):
-        turn.session[MORE] = f"menu:{offset + 1}"
+        turn.session.more = f"menu:{offset + 1}"
         speech.say(turn.say("menu.say_more"))
         return turn.ask(speech, turn.say("menu.more_reprompt"))
     speech.say(turn.say("menu.list_end"))
     return turn.ask(speech, turn.say("menu.reprompt"))
 
 
-def pick_from_menu(turn: Turn) -> Response:
-    """Something from their menu that fits today's pain, if they told me about it."""
-    today = rituals.pain_today(turn)
-    bucket = today.bucket if today is not None else "unknown"
-    last = turn.session.get(ANOTHER)
-    avoid = last.partition(":")[2] if isinstance(last, str) and last.startswith("menu:") else None
-    item = rituals.pick_menu_item(turn, bucket, avoid=avoid)
+def pick_from_menu(turn: Turn) -> Reply:
+    """Something from their menu that fits tonight's pain, if they told me about it."""
+    fit = comfort.bucket(turn)
+    last = turn.session.another
+    avoid = last.partition(":")[2] if last and last.startswith("menu:") else None
+    item = comfort.pick_menu_item(turn, fit, avoid=avoid)
     if item is None:
-        return turn.ask(Speech().say(turn.say("menu.empty")), turn.say("menu.reprompt"))
-    turn.session[ANOTHER] = f"menu:{item.text}"
+        key = "menu.empty" if not comfort.menu_items(turn) else "menu.nothing_fits"
+        return turn.ask(Speech().say(turn.say(key)), turn.say("menu.reprompt"))
+    turn.session.another = f"menu:{item.text}"
     speech = Speech()
-    if today is not None:
-        speech.say(turn.say(f"menu.pick_fit.{bucket}"))
+    if fit != "unknown":
+        speech.say(turn.say(f"menu.pick_fit.{fit}"))
     speech.say(turn.say("menu.pick", idea=item.text), turn.say("menu.pick_after"))
     return turn.ask(speech, turn.say("menu.pick_reprompt"))
 
@@ -158,18 +154,16 @@ def pick_from_menu(turn: Turn) -> Response:
 class AddToMenuHandler(Handler):
     """'add reading aloud to our menu'."""
 
-    def can_handle(self, handler_input: HandlerInput) -> bool:
-        return bool(is_intent_name("AddToMenuIntent")(handler_input))
+    INTENTS = ("AddToMenuIntent",)
 
-    def respond(self, turn: Turn) -> Response:
-        turn.expect(None)
+    def respond(self, turn: Turn) -> Reply:
         said = slot_value(turn.hi, "item")
         text = " ".join(words_of(said or ""))
         if not text:
             return turn.ask(Speech().say(turn.say("menu.add_unclear")), turn.say("menu.reprompt"))
         if len(text) > MENU_ITEM_CHARS:
             return turn.ask(Speech().say(turn.say("menu.add_too_long")), turn.say("menu.reprompt"))
-        items = rituals.menu_items(turn)
+        items = comfort.menu_items(turn)
         if any(_same(i.text, text) for i in items):
             speech = Speech().say(turn.say("menu.already", idea=text))
             return turn.ask(speech, turn.say("menu.reprompt"))
@@ -183,17 +177,15 @@ class AddToMenuHandler(Handler):
 class RemoveFromMenuHandler(Handler):
     """'take foot rubs off our menu'."""
 
-    def can_handle(self, handler_input: HandlerInput) -> bool:
-        return bool(is_intent_name("RemoveFromMenuIntent")(handler_input))
+    INTENTS = ("RemoveFromMenuIntent",)
 
-    def respond(self, turn: Turn) -> Response:
-        turn.expect(None)
+    def respond(self, turn: Turn) -> Reply:
         said = slot_value(turn.hi, "item")
         if said is None:
             return turn.ask(
                 Speech().say(turn.say("menu.remove_unclear")), turn.say("menu.reprompt")
             )
-        found = matching_items(rituals.menu_items(turn), said)
+        found = matching_items(comfort.menu_items(turn), said)
         if not found:
             speech = Speech().say(turn.say("menu.not_found", idea=" ".join(words_of(said))))
             return turn.ask(speech, turn.say("menu.reprompt"))
@@ -213,22 +205,18 @@ class RemoveFromMenuHandler(Handler):
 class ListMenuHandler(Handler):
     """'what's on our menu' (read in short pieces; 'more' reads on)."""
 
-    def can_handle(self, handler_input: HandlerInput) -> bool:
-        return bool(is_intent_name("ListMenuIntent")(handler_input))
+    INTENTS = ("ListMenuIntent",)
 
-    def respond(self, turn: Turn) -> Response:
-        turn.expect(None)
+    def respond(self, turn: Turn) -> Reply:
         return read_menu(turn)
 
 
 class PickFromMenuHandler(Handler):
     """'pick something from our menu' (fitted to today's pain when known)."""
 
-    def can_handle(self, handler_input: HandlerInput) -> bool:
-        return bool(is_intent_name("PickFromMenuIntent")(handler_input))
+    INTENTS = ("PickFromMenuIntent",)
 
-    def respond(self, turn: Turn) -> Response:
-        turn.expect(None)
+    def respond(self, turn: Turn) -> Reply:
         return pick_from_menu(turn)
 
 
@@ -247,7 +235,7 @@ def next_way(turn: Turn, challenge: Challenge) -> str:
     return turn.content.line("challenge.ways", challenge.done)
 
 
-def challenge_status(turn: Turn, speech: Speech) -> Response:
+def challenge_status(turn: Turn, speech: Speech) -> Reply:
     challenge = active_challenge(turn)
     if challenge is None:
         old = turn.couple.challenge
@@ -266,11 +254,9 @@ def challenge_status(turn: Turn, speech: Speech) -> Response:
 class StartChallengeHandler(Handler):
     """'start the weekly challenge': ten ways to be close, one at a time."""
 
-    def can_handle(self, handler_input: HandlerInput) -> bool:
-        return bool(is_intent_name("StartChallengeIntent")(handler_input))
+    INTENTS = ("StartChallengeIntent",)
 
-    def respond(self, turn: Turn) -> Response:
-        turn.expect(None)
+    def respond(self, turn: Turn) -> Reply:
         if active_challenge(turn) is not None:
             # Never throw away progress on a repeated 'start': tell them where they are.
             return challenge_status(turn, Speech().say(turn.say("challenge.running")))
@@ -286,11 +272,9 @@ class StartChallengeHandler(Handler):
 class ChallengeDoneHandler(Handler):
     """'we did one': one more of the ten, and the next idea."""
 
-    def can_handle(self, handler_input: HandlerInput) -> bool:
-        return bool(is_intent_name("ChallengeDoneIntent")(handler_input))
+    INTENTS = ("ChallengeDoneIntent",)
 
-    def respond(self, turn: Turn) -> Response:
-        turn.expect(None)
+    def respond(self, turn: Turn) -> Reply:
         challenge = active_challenge(turn)
         if challenge is None:
             speech = Speech().say(turn.say("challenge.done_without"))
@@ -309,9 +293,7 @@ class ChallengeDoneHandler(Handler):
 class ChallengeStatusHandler(Handler):
     """'how's our challenge going'."""
 
-    def can_handle(self, handler_input: HandlerInput) -> bool:
-        return bool(is_intent_name("ChallengeStatusIntent")(handler_input))
+    INTENTS = ("ChallengeStatusIntent",)
 
-    def respond(self, turn: Turn) -> Response:
-        turn.expect(None)
+    def respond(self, turn: Turn) -> Reply:
         return challenge_status(turn, Speech())

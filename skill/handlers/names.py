@@ -7,13 +7,9 @@ from __future__ import annotations
 
 import re
 
-from ask_sdk_core.handler_input import HandlerInput
-from ask_sdk_core.utils import is_intent_name
-from ask_sdk_model import Response
-
+from skill.engine.context import Reply
 from skill.engine.ssml import Speech
-from skill.handlers import Handler, slot_value
-from skill.handlers.turn import Turn
+from skill.handlers import Handler, Turn, slot_value
 
 MAX_NAME_CHARS = 30
 _NAME = re.compile(r"^[^\W\d_]+(?:[ '\-][^\W\d_]+)*$")
@@ -32,11 +28,9 @@ def clean_name(raw: str | None) -> str | None:
 class SetNamesHandler(Handler):
     """'our names are Sam and Alex': the first name said goes first in turn-taking."""
 
-    def can_handle(self, handler_input: HandlerInput) -> bool:
-        return bool(is_intent_name("SetNamesIntent")(handler_input))
+    INTENTS = ("SetNamesIntent",)
 
-    def respond(self, turn: Turn) -> Response:
-        turn.expect(None)
+    def respond(self, turn: Turn) -> Reply:
         first = clean_name(slot_value(turn.hi, "first"))
         second = clean_name(slot_value(turn.hi, "second"))
         if first is None or second is None or first.lower() == second.lower():
@@ -50,11 +44,9 @@ class SetNamesHandler(Handler):
 class CallMeHandler(Handler):
     """'call me Sam': one name at a time, the first partner's, then the second's."""
 
-    def can_handle(self, handler_input: HandlerInput) -> bool:
-        return bool(is_intent_name("CallMeIntent")(handler_input))
+    INTENTS = ("CallMeIntent",)
 
-    def respond(self, turn: Turn) -> Response:
-        turn.expect(None)
+    def respond(self, turn: Turn) -> Reply:
         name = clean_name(slot_value(turn.hi, "name"))
         if name is None:
             return turn.ask(Speech().say(turn.say("names.unclear")), turn.say("names.reprompt"))
@@ -75,11 +67,9 @@ class CallMeHandler(Handler):
 class ForgetNamesHandler(Handler):
     """'forget our names': back to 'whoever would like to go first'."""
 
-    def can_handle(self, handler_input: HandlerInput) -> bool:
-        return bool(is_intent_name("ForgetNamesIntent")(handler_input))
+    INTENTS = ("ForgetNamesIntent",)
 
-    def respond(self, turn: Turn) -> Response:
-        turn.expect(None)
+    def respond(self, turn: Turn) -> Reply:
         had = bool(turn.couple.names)
         turn.couple.names = []
         turn.changed()

@@ -1,74 +1,67 @@
 """Pain-aware ideas and scripts: 'my pain is at seven', 'a high pain day', 'touch hurts'.
 
 Each answer fits the day: the least painful kinds of touch first, emotional closeness and
-shared experiences when pain is high, a sentence the couple can say to each other, and,
-when touch itself hurts, a gentle word about the professionals who help with that.
-The day's pain is remembered so the menu and the evening check-in can fit it too.
+shared experiences when pain is high, and a sentence the couple can say to each other.
+Care information (when touch keeps hurting) waits behind "tell me more". What they said
+shapes this conversation only (skill.engine.comfort); it is never stored.
 """
 
 from __future__ import annotations
 
-from ask_sdk_core.handler_input import HandlerInput
-from ask_sdk_core.utils import is_intent_name
-from ask_sdk_model import Response
-
-from skill.engine import rituals
+from skill.engine import comfort, offers, rituals
+from skill.engine.context import Reply
 from skill.engine.spoken import number_words
 from skill.engine.ssml import Speech
-from skill.handlers import Handler
-from skill.handlers.turn import Turn
+from skill.handlers import Handler, Turn
 
 
-def pain_reply(turn: Turn, bucket: str, level: int | None = None) -> Speech:
-    """Ideas for the day, a sentence to say to each other, and care where touch hurts."""
-    rituals.note_pain(turn, bucket, level)
+def answer(
+    turn: Turn, *, level: int | None = None, touch_hurts: bool = False, high_day: bool = False
+) -> Reply:
+    """Tonight's comfort from the newest report, ideas that fit it, a sentence to say."""
+    changed = comfort.report(turn, level=level, touch_hurts=touch_hurts, high_day=high_day)
+    fit = comfort.bucket(turn)
     speech = Speech()
     if level is not None:
         words = number_words(level)
-        speech.say(turn.say("pain.heard_level", level=words))
-        speech.say(turn.say(f"pain.ideas.{bucket}"))
-        speech.say(turn.say(f"pain.script.{bucket}", level=words))
+        speech.say(turn.say(f"pain.heard_level.{fit}", level=words))
+        if changed:
+            speech.say(changed)
+        speech.say(turn.say(f"pain.ideas.{fit}"))
+        speech.say(turn.say(f"pain.script.{fit}", level=words))
     else:
-        speech.say(turn.say(f"pain.heard_{bucket}"))
-        speech.say(turn.say(f"pain.ideas.{bucket}"))
-        speech.say(turn.say(f"pain.script.{bucket}_day"))
-    if bucket in ("high", "touch"):
+        speech.say(turn.say(f"pain.heard_{fit}"))
+        if changed:
+            speech.say(changed)
+        speech.say(turn.say(f"pain.ideas.{fit}"))
+        speech.say(turn.say(f"pain.script.{fit}_day"))
+    if fit in ("high", "touch"):
         speech.say(turn.say("pain.still_counts"))
-    if bucket == "touch":
-        speech.say(turn.say("pain.professional_help"))
-    return speech
-
-
-def pain_next(turn: Turn, speech: Speech) -> Response:
-    """After a pain answer outside a ritual: offer a next step and keep listening."""
-    turn.expect(None)
-    speech.say(turn.say("pain.offer_next"))
-    return turn.ask(speech, turn.say("pain.offer_reprompt"))
+    if fit == "touch":
+        turn.session.more = "care:touch"
+    progress = turn.ritual
+    if progress is not None:
+        return rituals.carry_on_later(turn, progress, speech)
+    if fit == "touch":
+        speech.say(turn.say("pain.more_care"))
+    return turn.offer(
+        offers.PAIN_NEXT, speech, turn.say("pain.offer_next"), turn.say("pain.offer_reprompt")
+    )
 
 
 class HighPainDayHandler(Handler):
     """'it's a high pain day'."""
 
-    def can_handle(self, handler_input: HandlerInput) -> bool:
-        return bool(is_intent_name("HighPainDayIntent")(handler_input))
+    INTENTS = ("HighPainDayIntent",)
 
-    def respond(self, turn: Turn) -> Response:
-        return answer(turn, "high")
+    def respond(self, turn: Turn) -> Reply:
+        return answer(turn, high_day=True)
 
 
 class TouchHurtsHandler(Handler):
     """'touch hurts today'."""
 
-    def can_handle(self, handler_input: HandlerInput) -> bool:
-        return bool(is_intent_name("TouchHurtsIntent")(handler_input))
+    INTENTS = ("TouchHurtsIntent",)
 
-    def respond(self, turn: Turn) -> Response:
-        return answer(turn, "touch")
-
-
-def answer(turn: Turn, bucket: str) -> Response:
-    speech = pain_reply(turn, bucket)
-    progress = rituals.current(turn)
-    if progress is not None:
-        return turn.ask(speech.say(turn.say("pain.in_ritual")), turn.say("talk.reprompt"))
-    return pain_next(turn, speech)
+    def respond(self, turn: Turn) -> Reply:
+        return answer(turn, touch_hurts=True)

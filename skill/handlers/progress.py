@@ -9,33 +9,15 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 
-from ask_sdk_core.handler_input import HandlerInput
-from ask_sdk_core.utils import is_intent_name
-from ask_sdk_model import Response
-
 from skill.engine import rituals
+from skill.engine.context import Reply
 from skill.engine.spoken import join_words, number_words
 from skill.engine.ssml import Speech
+from skill.engine.synonyms import slot_synonyms
 from skill.engine.timeutil import WEEK, days_ago, zone
-from skill.handlers import Handler, slot_id
-from skill.handlers.turn import Turn
+from skill.handlers import Handler, Turn, slot_id
 
 WEEK_DAYS = 7
-
-TIMES_OF_DAY: dict[str, tuple[str, ...]] = {
-    "morning": ("this morning", "breakfast", "waking up", "wake up", "before work", "early"),
-    "daytime": (
-        "day",
-        "the day",
-        "during the day",
-        "afternoon",
-        "lunch",
-        "lunchtime",
-        "midday",
-        "today",
-    ),
-    "evening": ("tonight", "night", "nighttime", "bedtime", "before bed", "after dinner"),
-}
 
 
 def couple_zone(turn: Turn) -> dt.tzinfo:
@@ -73,11 +55,9 @@ def week_summary(turn: Turn) -> Speech:
 class HowAreWeDoingHandler(Handler):
     """'how are we doing': days they showed up this week and what they made time for."""
 
-    def can_handle(self, handler_input: HandlerInput) -> bool:
-        return bool(is_intent_name("HowAreWeDoingIntent")(handler_input))
+    INTENTS = ("HowAreWeDoingIntent",)
 
-    def respond(self, turn: Turn) -> Response:
-        turn.expect(None)
+    def respond(self, turn: Turn) -> Reply:
         speech = week_summary(turn)
         challenge = turn.couple.challenge
         if challenge is not None and challenge.done and 0 <= turn.now - challenge.started_at < WEEK:
@@ -88,16 +68,14 @@ class HowAreWeDoingHandler(Handler):
 class PracticeIdeaHandler(Handler):
     """'what can we do this morning' / 'give us an evening practice' / any time."""
 
-    def can_handle(self, handler_input: HandlerInput) -> bool:
-        return bool(is_intent_name("PracticeIdeaIntent")(handler_input))
+    INTENTS = ("PracticeIdeaIntent",)
 
-    def respond(self, turn: Turn) -> Response:
-        turn.expect(None)
-        when = slot_id(turn.hi, "time", TIMES_OF_DAY)
+    def respond(self, turn: Turn) -> Reply:
+        when = slot_id(turn.hi, "time", "TimeOfDay")
         speech = Speech()
         if when is None:
             speech.say(turn.say("practice.any_intro"))
-            for part in TIMES_OF_DAY:
+            for part in slot_synonyms("en-US", "TimeOfDay"):
                 speech.say(turn.say(f"practice.{part}"))
         else:
             speech.say(turn.say(f"practice.{when}"))

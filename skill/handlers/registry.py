@@ -8,6 +8,7 @@ from ask_sdk_core.dispatch_components import (
     AbstractResponseInterceptor,
 )
 
+from skill.engine.context import Deps
 from skill.handlers import (
     guided,
     interceptors,
@@ -21,7 +22,6 @@ from skill.handlers import (
     timed,
     timers,
 )
-from skill.handlers.turn import Deps
 
 
 def request_handlers(deps: Deps) -> list[AbstractRequestHandler]:
@@ -31,10 +31,6 @@ def request_handlers(deps: Deps) -> list[AbstractRequestHandler]:
         session.SessionEndedHandler(deps),
         # Alexa's answer to the timer permission prompt (a request, not an intent).
         timed.PermissionResponseHandler(deps),
-        # The answer to "forget everything?" must win over the ordinary yes/no,
-        # and so must the answer to an offer (the short check-in, the weekly one).
-        session.ForgetConfirmHandler(deps),
-        guided.OfferAnswerHandler(deps),
         session.ForgetUsHandler(deps),
         timers.HugTimerHandler(deps),
         timers.KissHandler(deps),
@@ -63,11 +59,12 @@ def request_handlers(deps: Deps) -> list[AbstractRequestHandler]:
         session.AboutHandler(deps),
         session.MoreHandler(deps),
         guided.NextHandler(deps),
+        guided.SkipHandler(deps),
         guided.MoreTimeHandler(deps),
-        guided.RepeatHandler(deps),
+        session.RepeatHandler(deps),
         guided.StartOverHandler(deps),
-        guided.YesHandler(deps),
-        guided.NoHandler(deps),
+        # Every yes or no: the pending question's answer path first (skill.engine.offers).
+        guided.YesNoHandler(deps),
         session.HelpHandler(deps),
         session.StopHandler(deps),
         session.FallbackHandler(deps),
@@ -76,14 +73,14 @@ def request_handlers(deps: Deps) -> list[AbstractRequestHandler]:
 
 
 def request_interceptors(deps: Deps) -> list[AbstractRequestInterceptor]:
-    return [interceptors.TimingInterceptor(), interceptors.PendingQuestionInterceptor()]
+    return [interceptors.TimingInterceptor()]
 
 
 def response_interceptors(deps: Deps) -> list[AbstractResponseInterceptor]:
-    # Save first (it may add a spoken note), then remember speech, then log.
+    # Save the record first (it may add a spoken note), then the session, then log.
     return [
         interceptors.SaveCoupleInterceptor(deps),
-        interceptors.RememberSpeechInterceptor(),
+        interceptors.SaveSessionInterceptor(),
         interceptors.LogInterceptor(),
     ]
 

@@ -1,4 +1,4 @@
-"""Help, fallback, stopping, session end, forgetting the couple, and the catch-alls."""
+"""Help, fallback, repeat, stopping, session end, forgetting the couple, and the catch-alls."""
 
 from __future__ import annotations
 
@@ -6,18 +6,18 @@ import logging
 
 from ask_sdk_core.dispatch_components import AbstractExceptionHandler
 from ask_sdk_core.handler_input import HandlerInput
-from ask_sdk_core.utils import is_intent_name, is_request_type
+from ask_sdk_core.utils import is_request_type
 from ask_sdk_model import Response
 
-from skill.engine import rituals
+from skill.engine import offers, rituals
+from skill.engine.context import Deps, Reply
 from skill.engine.ssml import Speech
-from skill.engine.state import TIMED
 from skill.errors import StorageError
-from skill.handlers import MORE, Handler
+from skill.handlers import Handler, Turn, to_response
+from skill.handlers.guided import nothing_here
 from skill.handlers.menu import read_menu
-from skill.handlers.turn import COUPLE, DIRTY, SESSION_PROGRESS, Deps, Turn, pending
+from skill.handlers.turn import forget
 
-FORGET_OFFER = "forget"
 # Requests whose answer someone hears (Connections.Response returns from Alexa's own
 # permission prompt into the conversation).
 DIALOGUE = ("LaunchRequest", "IntentRequest", "Connections.Response")
@@ -31,68 +31,115 @@ HELP_PAGES = (
 )
 
 
-def read_help(turn: Turn, page: int = 0) -> Response:
+def read_help(turn: Turn, page: int = 0) -> Reply:
     page = min(max(page, 0), len(HELP_PAGES) - 1)
     speech = Speech().say(*(turn.say(key) for key in HELP_PAGES[page]))
-    turn.session.pop(MORE, None)
+    turn.session.more = None
     if page + 1 < len(HELP_PAGES):
-        turn.session[MORE] = f"help:{page + 1}"
+        turn.session.more = f"help:{page + 1}"
         speech.say(turn.say("help.say_more"))
     else:
         speech.say(turn.say("help.end"))
     return turn.ask(speech, turn.say("help.reprompt"))
 
 
-class HelpHandler(Handler):
-    def can_handle(self, handler_input: HandlerInput) -> bool:
-        return bool(is_intent_name("AMAZON.HelpIntent")(handler_input))
+def unclear(turn: Turn, lead: str) -> Reply | None:
+    """An answer that didn't get through: the pending question asked once more, or the
+    ritual's own meaning of it; None when neither applies."""
+    if turn.pending is not None:
+        reply = offers.reask(turn, turn.pending, lead)
+        if reply is not None:
+            return reply
+    progress = turn.ritual
+    if progress is not None:
+        return rituals.on_unclear(turn, progress)
+    return None
 
-    def respond(self, turn: Turn) -> Response:
-        progress = rituals.current(turn)
+
+class HelpHandler(Handler):
+    INTENTS = ("AMAZON.HelpIntent",)
+    UNCLEAR = True
+
+    def respond(self, turn: Turn) -> Reply:
+        if turn.pending is not None:
+            reply = offers.reask(turn, turn.pending, "offer.help")
+            if reply is not None:
+                return reply
+        progress = turn.ritual
         if progress is not None:
-            key = "help.in_timed" if progress.ritual in TIMED else "help.in_ritual"
+            timed = rituals.step_of(progress) is None
+            key = "help.in_timed" if timed else "help.in_ritual"
             text = turn.say(key, ritual_name=rituals.ritual_name(turn, progress.ritual))
-            return turn.ask(Speech().say(text), turn.say("talk.reprompt"))
+            return turn.ask(
+                Speech().say(text), turn.say("timed.reprompt" if timed else "talk.reprompt")
+            )
         return read_help(turn)
 
 
+class RepeatHandler(Handler):
+    """'repeat': exactly what was last said (a pending question stays pending)."""
+
+    INTENTS = ("AMAZON.RepeatIntent",)
+    UNCLEAR = True
+
+    def respond(self, turn: Turn) -> Reply:
+        last = turn.session.last
+        progress = turn.ritual
+        if progress is not None and rituals.step_of(progress) is None:
+            return rituals.waiting(turn)  # a timed part is never replayed unasked
+        if turn.pending is not None:
+            turn.session.offer = turn.pending
+            turn.pending.reasked = True
+        if last is None:
+            return nothing_here(turn)
+        expects = ("yes_no",) if turn.session.offer is not None else ()
+        return turn.ask(Speech(parts=list(last.parts)), last.reprompt, *expects)
+
+
 class MoreHandler(Handler):
-    """'more': read on through whatever was being read in pieces (the menu, help)."""
+    """'more' / 'tell me more': read on through whatever was being read in pieces."""
 
-    def can_handle(self, handler_input: HandlerInput) -> bool:
-        return bool(is_intent_name("MoreIntent")(handler_input))
+    INTENTS = ("MoreIntent",)
 
-    def respond(self, turn: Turn) -> Response:
-        turn.expect(None)
-        more = turn.session.get(MORE)
-        what, _, offset = more.partition(":") if isinstance(more, str) else ("", "", "")
+    def respond(self, turn: Turn) -> Reply:
+        what, _, offset = (turn.session.more or "").partition(":")
         if what == "menu" and offset.isdigit():
             return read_menu(turn, int(offset))
         if what == "help" and offset.isdigit():
             return read_help(turn, int(offset))
-        return turn.ask(Speech().say(turn.say("more.nothing")), turn.say("launch.reprompt"))
+        if what == "care":
+            turn.session.more = None
+            return turn.ask(
+                Speech().say(turn.say("pain.professional_help")), turn.say("launch.reprompt")
+            )
+        return nothing_here(turn, Speech().say(turn.say("more.nothing")))
 
 
 class AboutHandler(Handler):
     """'what is this': educational, not medical advice, and who can help."""
 
-    def can_handle(self, handler_input: HandlerInput) -> bool:
-        return bool(is_intent_name("AboutIntent")(handler_input))
+    INTENTS = ("AboutIntent",)
 
-    def respond(self, turn: Turn) -> Response:
-        turn.expect(None)
+    def respond(self, turn: Turn) -> Reply:
         speech = Speech().say(turn.say("about.what"), turn.say("about.care"))
         return turn.ask(speech, turn.say("launch.reprompt"))
 
 
 class FallbackHandler(Handler):
-    def can_handle(self, handler_input: HandlerInput) -> bool:
-        return bool(is_intent_name("AMAZON.FallbackIntent")(handler_input))
+    """Words that matched nothing. At a talk step that is the couple talking to each other;
+    elsewhere each unclear answer in a row gets a shorter, clearer way forward."""
 
-    def respond(self, turn: Turn) -> Response:
-        if rituals.current(turn) is not None:
-            return turn.ask(Speech().say(turn.say("fallback.in_ritual")), turn.say("talk.reprompt"))
-        return turn.ask(Speech().say(turn.say("fallback.general")), turn.say("help.reprompt"))
+    INTENTS = ("AMAZON.FallbackIntent",)
+    UNCLEAR = True
+
+    def respond(self, turn: Turn) -> Reply:
+        reply = unclear(turn, "offer.unclear")
+        if reply is not None:
+            return reply
+        turn.session.unclear += 1
+        level = min(turn.session.unclear, 3)
+        key = ("fallback.general", "fallback.fewer", "fallback.help_or_stop")[level - 1]
+        return turn.ask(Speech().say(turn.say(key)), turn.say(f"{key}_reprompt"))
 
 
 class StopHandler(Handler):
@@ -105,12 +152,11 @@ class StopHandler(Handler):
         "AMAZON.NavigateHomeIntent",
     )
 
-    def can_handle(self, handler_input: HandlerInput) -> bool:
-        return any(is_intent_name(name)(handler_input) for name in self.INTENTS)
-
-    def respond(self, turn: Turn) -> Response:
-        turn.expect(None)
-        if rituals.current(turn) is not None:
+    def respond(self, turn: Turn) -> Reply:
+        progress = turn.ritual
+        if progress is not None:
+            turn.keep(progress)
+            turn.session.progress = None
             return turn.tell(Speech().say(turn.say("pause.in_ritual")))
         return turn.tell(Speech().say(turn.say("goodbye")))
 
@@ -118,8 +164,7 @@ class StopHandler(Handler):
 class SessionEndedHandler(Handler):
     """Alexa closed the session: nothing may be spoken; progress is already stored."""
 
-    def can_handle(self, handler_input: HandlerInput) -> bool:
-        return bool(is_request_type("SessionEndedRequest")(handler_input))
+    REQUESTS = ("SessionEndedRequest",)
 
     def respond(self, turn: Turn) -> Response:
         return turn.hi.response_builder.response
@@ -128,43 +173,13 @@ class SessionEndedHandler(Handler):
 class ForgetUsHandler(Handler):
     """'forget everything about us': ask first, never delete on one word."""
 
-    def can_handle(self, handler_input: HandlerInput) -> bool:
-        return bool(is_intent_name("ForgetUsIntent")(handler_input))
+    INTENTS = ("ForgetUsIntent",)
 
     def respond(self, turn: Turn) -> Response:
-        turn.expect(FORGET_OFFER)
-        return turn.ask(
-            Speech().say(turn.say("forget.confirm")), turn.say("forget.confirm_reprompt")
+        reply = turn.offer(
+            offers.FORGET, Speech(), turn.say("forget.confirm"), turn.say("forget.confirm_reprompt")
         )
-
-
-class ForgetConfirmHandler(Handler):
-    """The yes or no that answers the forget question."""
-
-    def can_handle(self, handler_input: HandlerInput) -> bool:
-        return pending(handler_input) == FORGET_OFFER and bool(
-            is_intent_name("AMAZON.YesIntent")(handler_input)
-            or is_intent_name("AMAZON.NoIntent")(handler_input)
-        )
-
-    def respond(self, turn: Turn) -> Response:
-        turn.expect(None)
-        if is_intent_name("AMAZON.NoIntent")(turn.hi):
-            return turn.tell(Speech().say(turn.say("forget.kept")))
-        try:
-            forget(turn)
-        except StorageError:
-            log.warning("forget failed: storage unavailable")
-            return turn.tell(Speech().say(turn.say("forget.failed")))
-        return turn.tell(Speech().say(turn.say("forget.done")))
-
-
-def forget(turn: Turn) -> None:
-    """Delete every stored record of this couple, and nothing is saved after it."""
-    turn.hi.attributes_manager.delete_persistent_attributes()
-    turn.hi.attributes_manager.request_attributes.pop(COUPLE, None)
-    turn.hi.attributes_manager.request_attributes[DIRTY] = False
-    turn.session.pop(SESSION_PROGRESS, None)
+        return to_response(turn, reply)
 
 
 class SkillDisabledHandler(Handler):
@@ -174,24 +189,25 @@ class SkillDisabledHandler(Handler):
     answers 503), so Alexa delivers the event again rather than the data staying.
     """
 
-    def can_handle(self, handler_input: HandlerInput) -> bool:
-        return bool(is_request_type("AlexaSkillEvent.SkillDisabled")(handler_input))
+    REQUESTS = ("AlexaSkillEvent.SkillDisabled",)
 
     def respond(self, turn: Turn) -> Response:
-        forget(turn)
+        forget(turn.hi)
         return turn.hi.response_builder.response
 
 
 class UnknownRequestHandler(Handler):
     """Last in line: any other request or intent still gets a helpful, valid answer."""
 
+    UNCLEAR = True
+
     def can_handle(self, handler_input: HandlerInput) -> bool:
         return True
 
-    def respond(self, turn: Turn) -> Response:
+    def respond(self, turn: Turn) -> Reply | Response:
         if not is_dialogue(turn.hi):
             return turn.hi.response_builder.response  # events take no speech
-        return turn.ask(Speech().say(turn.say("fallback.general")), turn.say("help.reprompt"))
+        return FallbackHandler.respond(self, turn)  # type: ignore[arg-type]
 
 
 def is_dialogue(handler_input: HandlerInput) -> bool:
@@ -222,4 +238,5 @@ class CatchAllExceptionHandler(AbstractExceptionHandler):  # type: ignore[misc]
         if not is_dialogue(handler_input):
             return handler_input.response_builder.response
         turn = Turn(handler_input, self.deps)
-        return turn.ask(Speech().say(turn.say("error.general")), turn.say("error.reprompt"))
+        reply = turn.ask(Speech().say(turn.say("error.general")), turn.say("error.reprompt"))
+        return to_response(turn, reply)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 
 from ask_sdk_core.handler_input import HandlerInput
-from ask_sdk_core.utils import is_intent_name, is_request_type
 from ask_sdk_model import Response
 from ask_sdk_model.interfaces.connections import SendRequestDirective
 from ask_sdk_model.services import ServiceException
@@ -28,11 +27,11 @@ from ask_sdk_model.services.timer_management import (
 from ask_sdk_model.ui import AskForPermissionsConsentCard
 
 from skill.engine import rituals
+from skill.engine.context import Reply
 from skill.engine.spoken import duration_words, iso_duration, parse_duration
 from skill.engine.ssml import Speech
 from skill.engine.state import BREATHING, MASSAGE
-from skill.handlers import Handler, slot_value
-from skill.handlers.turn import Turn
+from skill.handlers import Handler, Turn, slot_value
 
 log = logging.getLogger("close_together")
 
@@ -62,11 +61,9 @@ def asked_seconds(turn: Turn, speech: Speech, length: rituals.Length) -> int:
 class BreathingHandler(Handler):
     """'let's breathe together' (two minutes unless they say one to five)."""
 
-    def can_handle(self, handler_input: HandlerInput) -> bool:
-        return bool(is_intent_name("BreathingIntent")(handler_input))
+    INTENTS = ("BreathingIntent",)
 
-    def respond(self, turn: Turn) -> Response:
-        turn.expect(None)
+    def respond(self, turn: Turn) -> Reply:
         speech = Speech()
         seconds = asked_seconds(turn, speech, rituals.BREATHING_LENGTH)
         return rituals.start(turn, BREATHING, speech, seconds=seconds)
@@ -147,7 +144,7 @@ def _delete_timers(client: TimerManagementServiceClient, ids: list[str]) -> None
             log.warning("alexa timer not deleted: %s", type(exc).__name__)
 
 
-def massage_on_timers(turn: Turn, seconds: int, speech: Speech) -> Response | None:
+def massage_on_timers(turn: Turn, seconds: int, speech: Speech) -> Reply | None:
     """The massage on Alexa timers, or None when they could not be set."""
     if not set_alexa_timers(turn, seconds):
         return None
@@ -156,7 +153,7 @@ def massage_on_timers(turn: Turn, seconds: int, speech: Speech) -> Response | No
     return turn.tell(speech)
 
 
-def massage_in_parts(turn: Turn, seconds: int, speech: Speech) -> Response:
+def massage_in_parts(turn: Turn, seconds: int, speech: Speech) -> Reply:
     return rituals.start(turn, MASSAGE, speech, seconds=seconds)
 
 
@@ -183,11 +180,9 @@ def ask_timer_permission(turn: Turn, seconds: int, speech: Speech) -> Response:
 class MassageTimerHandler(Handler):
     """'start a massage timer': five to ten minutes with a switch halfway."""
 
-    def can_handle(self, handler_input: HandlerInput) -> bool:
-        return bool(is_intent_name("MassageTimerIntent")(handler_input))
+    INTENTS = ("MassageTimerIntent",)
 
-    def respond(self, turn: Turn) -> Response:
-        turn.expect(None)
+    def respond(self, turn: Turn) -> Reply | Response:
         speech = Speech()
         seconds = asked_seconds(turn, speech, rituals.MASSAGE_LENGTH)
         if can_use_alexa_api(turn.hi):
@@ -205,13 +200,13 @@ class MassageTimerHandler(Handler):
 class PermissionResponseHandler(Handler):
     """Alexa's answer to the timer permission prompt: timers if yes, parts otherwise."""
 
+    REQUESTS = ("Connections.Response",)
+
     def can_handle(self, handler_input: HandlerInput) -> bool:
         request = handler_input.request_envelope.request
-        return bool(is_request_type("Connections.Response")(handler_input)) and (
-            getattr(request, "name", None) == ASK_FOR
-        )
+        return super().can_handle(handler_input) and getattr(request, "name", None) == ASK_FOR
 
-    def respond(self, turn: Turn) -> Response:
+    def respond(self, turn: Turn) -> Reply:
         request = turn.hi.request_envelope.request
         payload = getattr(request, "payload", None)
         payload = payload if isinstance(payload, dict) else {}

@@ -1,37 +1,26 @@
-"""One request's working view: dependencies, the couple's record, session, and replies."""
+"""The engine's Turn, built from an ask-sdk request: the couple's record comes from the
+persistence adapter, the conversation's state from the session attributes."""
 
 from __future__ import annotations
 
 import logging
-import random
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from ask_sdk_core.handler_input import HandlerInput
-from ask_sdk_model import Response
-from ask_sdk_model.ui import Reprompt, SsmlOutputSpeech
 
-from skill.config import Config
-from skill.engine.content import Content
-from skill.engine.ssml import Speech
-from skill.engine.state import Couple, Progress
+from skill.engine.context import Deps, Turn
+from skill.engine.session import SESSION_KEY, Offer, SessionState
+from skill.engine.state import Couple
 from skill.errors import StorageError
 
 log = logging.getLogger("close_together")
 
+# Request attributes: the couple's record and whether to save it, set while a request runs.
 COUPLE = "couple"
 DIRTY = "couple_changed"
 LOAD_FAILED = "couple_load_failed"
-NEW_COUPLE = "couple_is_new"
-# The one question just asked (e.g. "forget everything?"): kept in the session for exactly
-# one turn. An interceptor moves it to PENDING at the start of every request, so a "yes"
-# several turns later never answers an old question.
-AWAITING = "awaiting"
-PENDING = "pending_answer"
-# The unfinished ritual mirrored in the session, so a ritual keeps going within a session
-# even while the store cannot be written.
-SESSION_PROGRESS = "progress"
+STATE = "session_state"
+PENDING = "pending_offer"
 
 
 def session_of(handler_input: HandlerInput) -> dict[str, Any] | None:
@@ -42,119 +31,64 @@ def session_of(handler_input: HandlerInput) -> dict[str, Any] | None:
     return attrs if isinstance(attrs, dict) else None
 
 
-def pending(handler_input: HandlerInput) -> str | None:
-    """The question this turn answers, if the last response asked one."""
-    value = handler_input.attributes_manager.request_attributes.get(PENDING)
-    return value if isinstance(value, str) else None
+def session_state(handler_input: HandlerInput) -> SessionState:
+    """This request's typed session state (loaded once, saved by an interceptor)."""
+    attrs = handler_input.attributes_manager.request_attributes
+    state = attrs.get(STATE)
+    if not isinstance(state, SessionState):
+        session = session_of(handler_input) or {}
+        state = SessionState.from_dict(session.get(SESSION_KEY))
+        attrs[STATE] = state
+    return state
 
 
-@dataclass(frozen=True)
-class Deps:
-    """What handlers need from the world, injected so tests control it."""
-
-    config: Config
-    content: Content
-    clock: Callable[[], float]
-    rng: random.Random
-
-
-class Turn:
-    """Helpers a handler uses for one request."""
+class RequestTurn(Turn):
+    """One request's Turn: `hi` is the ask-sdk handler input."""
 
     def __init__(self, handler_input: HandlerInput, deps: Deps) -> None:
         self.hi = handler_input
-        self.deps = deps
-        self.content = deps.content
-        self.now = deps.clock()
+        session = handler_input.request_envelope.session
+        super().__init__(
+            deps,
+            session_state(handler_input),
+            new_session=session is None or bool(session.new),
+        )
+        attrs = handler_input.attributes_manager.request_attributes
+        # The question the last response asked, taken from the session once per request.
+        pending = attrs.get(PENDING, self.pending)
+        attrs[PENDING] = self.pending = pending if isinstance(pending, Offer) else None
+        cached = attrs.get(COUPLE)
+        if isinstance(cached, Couple):
+            self._couple = cached
 
-    # -- the couple's record ---------------------------------------------------
-    @property
-    def couple(self) -> Couple:
+    def load_couple(self) -> Couple:
         """The couple's record, loaded once per request; an empty one if storage fails."""
         attrs = self.hi.attributes_manager.request_attributes
-        if COUPLE not in attrs:
-            try:
-                stored = self.hi.attributes_manager.persistent_attributes
-            except StorageError:
-                log.warning("storage read failed")
-                attrs[LOAD_FAILED] = True
-                stored = {}
-            loaded = Couple.from_attributes(stored)
-            self._adopt_session_progress(loaded)
-            attrs[NEW_COUPLE] = loaded.first_seen is None and not attrs.get(LOAD_FAILED)
-            if attrs[NEW_COUPLE]:
-                loaded.first_seen = self.now
-                self.changed()
-            attrs[COUPLE] = loaded
-        couple = attrs[COUPLE]
-        assert isinstance(couple, Couple)
+        try:
+            stored = self.hi.attributes_manager.persistent_attributes
+        except StorageError:
+            log.warning("storage read failed")
+            attrs[LOAD_FAILED] = True
+            stored = {}
+        couple = Couple.from_attributes(stored)
+        if couple.first_seen is None and not attrs.get(LOAD_FAILED):
+            couple.first_seen = self.now
+            self.is_new_couple = True
+            self.changed()
+        attrs[COUPLE] = couple
         return couple
 
-    @property
-    def is_new_couple(self) -> bool:
-        """True on the very first request this couple ever made (any request, not just launch)."""
-        self.couple  # noqa: B018 - loading decides it
-        return bool(self.hi.attributes_manager.request_attributes.get(NEW_COUPLE))
-
-    def _adopt_session_progress(self, couple: Couple) -> None:
-        """Prefer this session's copy of the ritual when it is newer than the stored one."""
-        mirrored = Progress.from_dict(self.session.get(SESSION_PROGRESS))
-        if mirrored is None:
-            return
-        if couple.progress is None or mirrored.updated_at > couple.progress.updated_at:
-            couple.progress = mirrored
-
     def changed(self) -> None:
-        """Mark the couple's record to be saved once the response is built."""
+        super().changed()
         self.hi.attributes_manager.request_attributes[DIRTY] = True
 
-    def record_practice(self, kind: str, seconds: float | None = None) -> None:
-        entry: dict[str, Any] = {
-            "id": f"{int(self.now * 1000):x}-{self.deps.rng.getrandbits(32):08x}",
-            "kind": kind,
-            "at": self.now,
-        }
-        if seconds is not None:
-            entry["seconds"] = seconds
-        self.couple.practice_log.append(entry)
-        self.changed()
 
-    # -- session -----------------------------------------------------------------
-    @property
-    def session(self) -> dict[str, Any]:
-        """Session attributes; a throwaway dict outside a session (events have none)."""
-        attrs = session_of(self.hi)
-        return {} if attrs is None else attrs
-
-    @property
-    def awaiting(self) -> str | None:
-        """The question this turn answers (asked by the previous response), if any."""
-        return pending(self.hi)
-
-    def expect(self, what: str | None) -> None:
-        """Ask the next turn to answer `what`; None: this response asks nothing."""
-        if what is None:
-            self.session.pop(AWAITING, None)
-        else:
-            self.session[AWAITING] = what
-
-    # -- speech ------------------------------------------------------------------
-    def say(self, key: str, **values: object) -> str:
-        return self.content.say(key, **values)
-
-    def ask(self, speech: Speech, reprompt: str) -> Response:
-        """Speak and keep listening; every open response carries a reprompt."""
-        builder = self.hi.response_builder
-        builder.response.output_speech = SsmlOutputSpeech(ssml=speech.ssml)
-        builder.response.reprompt = Reprompt(
-            output_speech=SsmlOutputSpeech(ssml=Speech().say(reprompt).ssml)
-        )
-        builder.set_should_end_session(False)
-        return builder.response
-
-    def tell(self, speech: Speech) -> Response:
-        """Speak and close the session."""
-        builder = self.hi.response_builder
-        builder.response.output_speech = SsmlOutputSpeech(ssml=speech.ssml)
-        builder.set_should_end_session(True)
-        return builder.response
+def forget(handler_input: HandlerInput) -> None:
+    """Delete every stored record of this couple, and nothing is saved after it."""
+    handler_input.attributes_manager.delete_persistent_attributes()
+    attrs = handler_input.attributes_manager.request_attributes
+    attrs.pop(COUPLE, None)
+    attrs[DIRTY] = False
+    state = session_state(handler_input)
+    state.progress = None
+    state.comfort = None

@@ -1,0 +1,107 @@
+"""Tonight's comfort: what the couple said about pain, consulted by every suggestion.
+
+One record per conversation (`SessionState.comfort`), never stored. The newest report wins
+(a check-in answer replaces this afternoon's "touch hurts", and the skill says so); the
+closeness ideas, menu picks, question decks and the hug offer all ask `bucket(turn)`.
+"""
+
+from __future__ import annotations
+
+import random
+
+from skill.engine.context import Turn
+from skill.engine.session import Comfort, level_bucket
+from skill.engine.state import MenuItem
+
+__all__ = ["level_bucket"]
+
+# Which columns of the menu suit tonight, gentlest first for the hard days. On a high
+# pain day or when touch hurts, closeness in words (and only then shared experiences).
+FITTING_KINDS = {
+    "low": ("physical",),
+    "middle": ("physical", "shared"),
+    "high": ("emotional",),
+    "touch": ("emotional",),
+    "unknown": ("physical", "emotional", "shared"),
+}
+FALLBACK_KINDS = {"high": ("shared",), "touch": ("shared",)}
+STARTER_KEYS = {kind: f"menu.starter.{kind}" for kind in ("physical", "emotional", "shared")}
+# Question decks that are about touch: not offered while touch hurts.
+TOUCH_DECKS = frozenset({"physical"})
+
+
+def bucket(turn: Turn) -> str:
+    """'touch', 'high', 'middle', 'low' or 'unknown' (nothing said in this conversation)."""
+    comfort = turn.session.comfort
+    return comfort.bucket if comfort is not None else "unknown"
+
+
+def is_hard_day(turn: Turn) -> bool:
+    """A high pain day, a high level, or a day when touch itself hurts."""
+    return bucket(turn) in ("high", "touch")
+
+
+def report(
+    turn: Turn,
+    *,
+    level: int | None = None,
+    touch_hurts: bool = False,
+    high_day: bool = False,
+    announce: bool = True,
+) -> str | None:
+    """Take the newest report as tonight's comfort. When it changes what fits tonight
+    (and `announce`), the line that says so; else None."""
+    before = bucket(turn)
+    turn.session.comfort = Comfort(level=level, touch_hurts=touch_hurts, high_day=high_day)
+    after = bucket(turn)
+    if announce and before not in ("unknown", after):
+        return turn.say(f"comfort.changed.{after}")
+    return None
+
+
+def starter_menu(turn: Turn) -> list[MenuItem]:
+    """The three columns every couple starts from (content data, not code)."""
+    items = []
+    for kind, key in STARTER_KEYS.items():
+        for text in turn.content.variants(key):
+            items.append(MenuItem(text=text[:1].lower() + text[1:], kind=kind))
+    return items
+
+
+def menu_items(turn: Turn) -> list[MenuItem]:
+    menu = turn.couple.menu
+    return list(menu) if menu is not None else starter_menu(turn)
+
+
+def pick_menu_item(
+    turn: Turn, fit: str, avoid: str | None = None, rng: random.Random | None = None
+) -> MenuItem | None:
+    """A menu item that fits tonight, chosen at random (from `rng` if given, else the
+    skill's); None if nothing on the menu fits."""
+    items = menu_items(turn)
+    kinds = FITTING_KINDS.get(fit, FITTING_KINDS["unknown"])
+    fitting = [i for i in items if i.kind in kinds]
+    if not fitting:
+        fitting = [i for i in items if i.kind in FALLBACK_KINDS.get(fit, ("emotional", "shared"))]
+    if fit not in ("high", "touch"):
+        fitting = fitting or items
+    if not fitting:
+        return None
+    fresh = [i for i in fitting if i.text != avoid] or fitting
+    return (rng or turn.deps.rng).choice(fresh)
+
+
+def closeness_idea(turn: Turn, fit: str) -> str:
+    """Tonight's closeness idea: from the couple's own menu once they have made one. The
+    same idea each time the step is spoken."""
+    from skill.engine.rituals import seeded, steady_say
+
+    if turn.couple.menu:
+        item = pick_menu_item(turn, fit, rng=seeded(turn.ritual, "menu"))
+        if item is not None:
+            return steady_say(turn, "checkin.idea_from_menu", idea=item.text)
+    return steady_say(turn, f"idea.{fit}")
+
+
+def allows_deck(turn: Turn, deck: str) -> bool:
+    return not (deck in TOUCH_DECKS and bucket(turn) == "touch")

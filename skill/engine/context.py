@@ -1,0 +1,145 @@
+"""One turn of the conversation as the engine sees it: no request, no ask-sdk types.
+
+A `Turn` holds the injected world (`Deps`), the conversation's typed `SessionState`, and
+the couple's record (loaded on first use by whoever built the turn). Engine functions take
+a Turn and return a `Reply`; the handler layer turns a Reply into an Alexa response.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from skill.config import Config
+from skill.engine.content import Content
+from skill.engine.session import Offer, Said, SessionState
+from skill.engine.ssml import Speech
+from skill.engine.state import Couple, Progress
+
+_SENTENCE = re.compile(r"(?<=[.?!])\s+")
+
+
+@dataclass(frozen=True)
+class Deps:
+    """What the engine needs from the world, injected so tests control it."""
+
+    config: Config
+    content: Content
+    clock: Callable[[], float]
+    rng: random.Random
+
+
+@dataclass
+class Reply:
+    """What to say, and whether to keep listening (`reprompt` set) or close."""
+
+    speech: Speech
+    reprompt: str | None = None
+    erase: bool = False  # the couple confirmed "forget everything": the handler erases
+    expects: tuple[str, ...] = ()  # what the next turn may bring: "number", "yes_no", "talk"
+
+    @property
+    def open(self) -> bool:
+        return self.reprompt is not None
+
+
+def sentences(parts: list[str]) -> list[str]:
+    """The sentences in speech parts (tags such as pauses and sounds skipped)."""
+    found: list[str] = []
+    for part in parts:
+        if not part.startswith("<"):
+            found.extend(s.strip() for s in _SENTENCE.split(part) if s.strip())
+    return found
+
+
+class Turn:
+    """One request's working view for the engine. Subclasses decide where the couple's
+    record comes from (`load_couple`) and what `changed` does; this base keeps it in memory,
+    which is all an engine test needs."""
+
+    def __init__(
+        self, deps: Deps, session: SessionState | None = None, *, new_session: bool = True
+    ):
+        self.deps = deps
+        self.content = deps.content
+        self.now = deps.clock()
+        self.session = session or SessionState()
+        self.new_session = new_session
+        # The question the last response asked: it answers this turn or never.
+        self.pending: Offer | None = self.session.offer
+        self.session.offer = None
+        self._couple: Couple | None = None
+        self.dirty = False
+        self.is_new_couple = False
+
+    # -- the couple's record -----------------------------------------------------
+    def load_couple(self) -> Couple:
+        return Couple()
+
+    @property
+    def couple(self) -> Couple:
+        if self._couple is None:
+            self._couple = self.load_couple()
+        return self._couple
+
+    def changed(self) -> None:
+        """The couple's record is to be saved once the reply is built."""
+        self.dirty = True
+
+    def record_practice(self, kind: str, seconds: float | None = None) -> None:
+        entry: dict[str, Any] = {
+            "id": f"{int(self.now * 1000):x}-{self.deps.rng.getrandbits(32):08x}",
+            "kind": kind,
+            "at": self.now,
+        }
+        if seconds is not None:
+            entry["seconds"] = seconds
+        self.couple.practice_log.append(entry)
+        self.changed()
+
+    # -- the ritual in this conversation ---------------------------------------------
+    @property
+    def ritual(self) -> Progress | None:
+        """The ritual this conversation is in. A ritual paused in an earlier conversation
+        is not: it waits in the couple's record until they ask to continue."""
+        return self.session.progress
+
+    def keep(self, progress: Progress | None) -> None:
+        """Make `progress` this conversation's ritual and the couple's resume point."""
+        if progress is not None:
+            progress.updated_at = self.now
+        self.session.progress = progress
+        self.couple.progress = progress
+        self.changed()
+
+    # -- speech ------------------------------------------------------------------
+    def say(self, key: str, **values: object) -> str:
+        """A variant of `key`, not one said in the last response when another exists."""
+        return self.content.say(key, avoid=self.session.sentences, **values)
+
+    def ask(self, speech: Speech, reprompt: str, *expects: str) -> Reply:
+        """Speak and keep listening; every open reply carries a reprompt."""
+        self._remember(speech, reprompt)
+        return Reply(speech, reprompt, expects=expects)
+
+    def tell(self, speech: Speech) -> Reply:
+        """Speak and close the conversation."""
+        self.session.offer = None
+        self._remember(speech, None)
+        return Reply(speech)
+
+    def offer(
+        self, kind: str, speech: Speech, question: str, reprompt: str, value: str | None = None
+    ) -> Reply:
+        """Ask a yes/no question whose answer goes to the `kind` answer path."""
+        speech.say(question)
+        self.session.offer = Offer(kind, question, reprompt, value)
+        return self.ask(speech, reprompt, "yes_no")
+
+    def _remember(self, speech: Speech, reprompt: str | None) -> None:
+        self.session.sentences = sentences(speech.parts)
+        if reprompt is not None:
+            self.session.last = Said(list(speech.parts), reprompt)
