@@ -379,7 +379,7 @@ def test_custom_intent_has_enough_samples(model: dict[str, Any], intent_name: st
         ("my pain is {level}", "PainLevelIntent"),
         ("{level} out of ten", "PainLevelIntent"),
         ("i'm at a {level}", "PainLevelIntent"),
-        ("my energy is {level}", "PainLevelIntent"),
+        ("my pain is at {level} today", "PainLevelIntent"),
         ("pain level {level}", "PainLevelIntent"),
         ("{level}", "PainLevelIntent"),
         ("about a {level} today", "PainLevelIntent"),

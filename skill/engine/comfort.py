@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 
-from skill.engine.context import Turn
+from skill.engine.context import Turn, seeded, steady_say
 from skill.engine.session import Comfort, level_bucket
 from skill.engine.state import MenuItem
 
@@ -94,8 +94,6 @@ def pick_menu_item(
 def closeness_idea(turn: Turn, fit: str) -> str:
     """Tonight's closeness idea: from the couple's own menu once they have made one. The
     same idea each time the step is spoken."""
-    from skill.engine.rituals import seeded, steady_say
-
     if turn.couple.menu:
         item = pick_menu_item(turn, fit, rng=seeded(turn.ritual, "menu"))
         if item is not None:

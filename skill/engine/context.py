@@ -7,6 +7,7 @@ a Turn and return a `Reply`; the handler layer turns a Reply into an Alexa respo
 
 from __future__ import annotations
 
+import hashlib
 import random
 import re
 from collections.abc import Callable
@@ -143,3 +144,24 @@ class Turn:
         self.session.sentences = sentences(speech.parts)
         if reprompt is not None:
             self.session.last = Said(list(speech.parts), reprompt)
+
+
+# -- choices that stay put ------------------------------------------------------------
+def steady_number(progress: Progress | None, purpose: str) -> int:
+    """A number fixed for this run of the ritual, its current step and `purpose`. Choices
+    that must not change when a step is said again ('continue' tomorrow) are made from it
+    rather than drawn afresh: the wording of a prompt, tonight's idea."""
+    seed = purpose
+    if progress is not None:
+        seed = f"{progress.ritual}:{int(progress.started_at)}:{progress.step}:{purpose}"
+    return int.from_bytes(hashlib.sha256(seed.encode()).digest()[:8], "big")
+
+
+def steady_say(turn: Turn, key: str, **values: object) -> str:
+    """One variant of `key`, the same one every time the current step is spoken."""
+    return turn.content.line(key, steady_number(turn.ritual, key), **values)
+
+
+def seeded(progress: Progress | None, purpose: str) -> random.Random:
+    """A random source fixed like `steady_number`."""
+    return random.Random(steady_number(progress, purpose))

@@ -12,14 +12,12 @@ Everything here is pure: it reads and changes a `Turn` and returns a `Reply`.
 
 from __future__ import annotations
 
-import hashlib
 import math
-import random
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from skill.engine import comfort
-from skill.engine.context import Reply, Turn
+from skill.engine.context import Reply, Turn, steady_say
 from skill.engine.spoken import duration_words, number_words
 from skill.engine.ssml import CHIME, Speech
 from skill.engine.state import (
@@ -279,22 +277,6 @@ def resumable(turn: Turn) -> Progress | None:
 def stale(turn: Turn) -> Progress | None:
     progress = turn.couple.progress
     return progress if progress is not None and resumable(turn) is None else None
-
-
-# -- choices that stay put ------------------------------------------------------------
-def steady_number(progress: Progress | None, purpose: str) -> int:
-    """A number fixed for this run of the ritual, its current step and `purpose`. Choices
-    that must not change when a step is said again ('continue' tomorrow) are made from it
-    rather than drawn afresh: the wording of a prompt, tonight's idea."""
-    seed = f"{purpose}"
-    if progress is not None:
-        seed = f"{progress.ritual}:{int(progress.started_at)}:{progress.step}:{purpose}"
-    return int.from_bytes(hashlib.sha256(seed.encode()).digest()[:8], "big")
-
-
-def steady_say(turn: Turn, key: str, **values: object) -> str:
-    """One variant of `key`, the same one every time the current step is spoken."""
-    return turn.content.line(key, steady_number(turn.ritual, key), **values)
 
 
 def talk_time(turn: Turn, speech: Speech, seconds: int) -> Speech:
@@ -593,7 +575,3 @@ def close_speech(turn: Turn, speech: Speech | None = None) -> Speech:
 def kiss_speech(turn: Turn) -> Speech:
     speech = Speech().say(turn.say("kiss.start"))
     return speech.pause(KISS_SECONDS * 1000).sound(CHIME).say(turn.say("kiss.end"))
-
-
-def seeded(progress: Progress | None, purpose: str) -> random.Random:
-    return random.Random(steady_number(progress, purpose))

@@ -7,7 +7,7 @@ lines already offered in this session.
 
 from __future__ import annotations
 
-from skill.engine import comfort
+from skill.engine import comfort, rituals
 from skill.engine.context import Reply
 from skill.engine.ssml import Speech
 from skill.engine.state import RECENT_DECK_LIMIT
@@ -110,6 +110,10 @@ class AnotherOneHandler(Handler):
     INTENTS = ("AnotherOneIntent",)
 
     def respond(self, turn: Turn) -> Reply:
+        progress = turn.ritual
+        step = rituals.step_of(progress) if progress is not None else None
+        if progress is not None and step is not None and step.on_no == rituals.ANOTHER:
+            return rituals.on_skip(turn, progress)  # a different question at this step
         last = turn.session.another
         what, _, which = last.partition(":") if last else ("deck", "", "any")
         if what == "words":
