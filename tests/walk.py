@@ -535,8 +535,12 @@ class Record:
         return str(self.body["response"].get("outputSpeech", {}).get("ssml", ""))
 
     def where(self) -> str:
-        via = f' (suggested "{self.suggested[0]}")' if self.suggested else ""
-        return f"[{self.state}] {self.turn.label()}{via}"
+        """Where the couple was and what they said: "[ritual: step] Intent", or for a
+        suggested phrase "[ritual: step] Intent, then "phrase" (its intent)"."""
+        if self.suggested:
+            phrase, match, source = self.suggested
+            return f'[{self.state}] {source.turn.label()}, then "{phrase}" ({match.label()})'
+        return f"[{self.state}] {self.turn.label()}"
 
 
 @dataclass
@@ -1030,7 +1034,7 @@ def check(walk: Walk, content: Content | None = None) -> dict[str, Finding]:
             if key:
                 phrase, match, source = rec.suggested
                 out["dead_end"].add(
-                    f'[{rec.state}] after {source.turn.label()}, "{trim(source.spoken.text, 90)}"'
+                    f'[{rec.state}] {source.turn.label()}: "{trim(source.spoken.text, 90)}"'
                     f' suggests "{phrase}" -> {match.label()} -> {key}: "{trim(said.text, 80)}"',
                     f"{phrase}|{key}|{rec.state.split(':')[0]}",
                 )
