@@ -81,6 +81,32 @@ def test_the_walk_sends_every_intent_from_every_step(walked) -> None:  # type: i
     assert any(r.suggested and r.suggested[1].intent == "AMAZON.NextIntent" for r in result.records)
 
 
+def test_a_fork_carries_on_like_the_couple_it_was_copied_from(make_app, clock, db_path) -> None:  # type: ignore[no-untyped-def]
+    """The walk forks couples instead of replaying paths: a fork must keep the session
+    and the stored progress (a paused ritual resumes in a new session for both)."""
+    model = walk.Model.load()
+    drive = walk.Driver(make_app().test_client(), clock, walk.Store(db_path), model)
+    drive.fresh()
+    drive.send(walk.say("EveningCheckInIntent"), "test", "trunk")
+    asked = drive.send(walk.say("PainLevelIntent", level="3"), "test", "trunk")
+    at_step = drive.snapshot()
+    original = drive.send(walk.say("AMAZON.RepeatIntent"), "test", "trunk")
+    drive.fork(at_step)
+    forked = drive.send(walk.say("AMAZON.RepeatIntent"), "test", "trunk")
+    assert asked and original and forked and forked.spoken.text == original.spoken.text
+
+    drive.send(walk.say("AMAZON.PauseIntent"), "test", "trunk")
+    paused = drive.snapshot()
+    resumed = [
+        drive.send(walk.say("ContinueIntent"), "test", "trunk"),
+        (drive.fork(paused), drive.send(walk.say("ContinueIntent"), "test", "trunk"))[1],
+    ]
+    heard = [r.spoken for r in resumed if r]
+    assert len(heard) == 2 and heard[0].stretches == heard[1].stretches
+    non_answers = [p for _, p in walk.non_answer_patterns()]
+    assert not any(p.search(h.text) for h in heard for p in non_answers)
+
+
 def test_non_answer_keys_exist_in_the_content() -> None:
     content = Content.load()
     known = content.keys()

@@ -65,6 +65,9 @@ CUE_WORDS = 6  # a stretch this short between two pauses is a timed ritual's cue
 MIN_SENTENCE_WORDS = 3  # shorter sentences ("In.", "And out.") may recur between responses
 NEW_SESSION_GAP = 600.0  # seconds before a suggestion is tried after the session ended
 REPEAT = "AMAZON.RepeatIntent"
+# Intents said a second time right after their answer (the couple still unclear, or still
+# talking): what follows must not be the same line again.
+SAID_AGAIN = ("AMAZON.FallbackIntent",)
 
 # Values Alexa fills built-in slot types with (the model gives custom types' values).
 BUILTIN_SLOT_VALUES: dict[str, tuple[str, ...]] = {
@@ -526,7 +529,7 @@ class Record:
     reprompt: str
     ended: bool
     prev: Record | None
-    kind: str  # "trunk", "intent", or "suggestion"
+    kind: str  # "trunk", "intent", "again" or "suggestion"
     # (phrase, its intent, the response that suggested it) when this turn tried one
     suggested: tuple[str, Match, Record] | None = None
 
@@ -848,6 +851,10 @@ class Walker:
                 rec = self.drive.send(turn, where, "intent")
                 if rec:
                     self._keep(rec)
+                if rec and not rec.ended and turn.intent in SAID_AGAIN:
+                    again = self.drive.send(turn, where, "again")
+                    if again:
+                        self._keep(again)
         self.walk.stored_health = self._stored_health()
         self.store.close()
         self.walk.states = len(states)
