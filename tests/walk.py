@@ -192,6 +192,8 @@ class Model:
             return r"(?:\d+|" + "|".join(NUMBER_WORDS) + ")"
         if kind == "AMAZON.FirstName":
             return r"[a-z']+"
+        if kind == "AMAZON.DURATION":
+            return r"(?:[a-z0-9]+ ){1,3}(?:seconds?|minutes?)"
         return r"[a-z0-9']+(?: [a-z0-9']+){0,5}"
 
     def _pattern(self, intent: Intent, sample: str) -> re.Pattern[str]:
@@ -377,7 +379,9 @@ SAY = re.compile(
 NOT_A_COMMAND_BEFORE = re.compile(
     r"\b(could|might|would you|you|me|to|i|i'll|i will|we|did|what|can)\s*$", re.I
 )
-NOT_A_COMMAND_AFTER = re.compile(r"^(this|it|that|so|to each other|something)\b", re.I)
+NOT_A_COMMAND_AFTER = re.compile(
+    r"^(this|it|that|so|to each other|something|one thing|thank you)\b", re.I
+)
 YES_NO_QUESTION = re.compile(
     r"(?:^|, )(would you(?: still)? like|shall we|shall i|should i|do you want|would you)\b(.*)\?$",
     re.I,
@@ -409,6 +413,8 @@ def suggestions(text: str) -> tuple[Suggestion, ...]:
                 NOT_A_COMMAND_BEFORE.search(before) or NOT_A_COMMAND_AFTER.match(after)
             ):
                 continue
+            if word == "try" and before.strip():
+                continue  # "In the evening, try a foot rub": an idea, not a phrase
             if not after:
                 continue
             found += _items(after, soft=word == "try")
@@ -440,7 +446,11 @@ def _items(listed: str, soft: bool) -> list[Suggestion]:
             continue
         if nxt.startswith(("like ", "such as ", "for example")):
             continue
-        item = re.sub(r"^(?:like|such as|for example,?)\s+", "", item, flags=re.I)
+        if item.lower() in ("for example", "like", "such as"):
+            continue
+        if n and PURPOSE.match(" " + item):
+            continue  # "a number, or skip, to carry on": the list's purpose, not a phrase
+        item = re.sub(r"^(?:like|such as|for example,?|say)\s+", "", item, flags=re.I)
         items.append(Suggestion(item, soft=soft or after_purpose))
         after_purpose = bool(PURPOSE.search(item))
     return items
@@ -458,8 +468,9 @@ def _question(question: str) -> list[Suggestion]:
 
 
 def resolve(model: Model, s: Suggestion) -> Match | None:
-    """The intent a suggested phrase means: the whole phrase, else its longest leading
-    words that match ("next to move on" -> next), else its description's example."""
+    """The intent a suggested phrase means: the whole phrase, else the phrase without a
+    purpose clause ("next to move on" -> next; "continue when you're ready to carry on" ->
+    continue), a description standing for its example ("a number from zero to ten")."""
     if s not in model.resolved:
         model.resolved[s] = _resolve(model, s)
     return model.resolved[s]
@@ -467,7 +478,10 @@ def resolve(model: Model, s: Suggestion) -> Match | None:
 
 def _resolve(model: Model, s: Suggestion) -> Match | None:
     words = s.phrase.split()
-    for end in range(len(words), 0, -1):
+    cuts = [len(words)] + [
+        n for n in range(len(words) - 1, 0, -1) if PURPOSE.match(" " + " ".join(words[n:]))
+    ]
+    for end in cuts:
         phrase = " ".join(words[:end])
         phrase = DESCRIBED_PHRASES.get(normalize(phrase), phrase)
         found = model.match(phrase, slot_follows=s.slot_follows and end == len(words))
@@ -1043,7 +1057,7 @@ def check(walk: Walk, content: Content | None = None) -> dict[str, Finding]:
                 out["dead_end"].add(
                     f'[{rec.state}] {source.turn.label()}: "{trim(source.spoken.text, 90)}"'
                     f' suggests "{phrase}" -> {match.label()} -> {key}: "{trim(said.text, 80)}"',
-                    f"{phrase}|{key}|{rec.state.split(':')[0]}",
+                    f"{match.intent}|{key}",
                 )
     for rec, phrase in walk.unresolved:
         out["unresolved"].add(f'{rec.where()}: "{phrase}"', phrase)
