@@ -850,15 +850,19 @@ class Walker:
                 where = f"{ritual}: {name}"
                 if turn.new_session or not (rec and rec.ended):
                     states.append((where, self.drive.snapshot()))
-        # Every one-shot that leaves the session open is a state too.
+        # Every one-shot that leaves the session open is a state too, unless the walk has
+        # one like it already (saying "evening check-in" first is the check-in's first step).
         fresh = states[0][1]
+        known = {fingerprint(snap, False) for _, snap in states}
         for turn in intents:
             self.drive.fork(fresh)
             rec = self.drive.send(turn, "no session, new couple", "intent")
             if rec:
                 self._keep(rec)
-                if not rec.ended:
-                    states.append((f"after one-shot {turn.label()}", self.drive.snapshot()))
+                snap = self.drive.snapshot()
+                if not rec.ended and fingerprint(snap, False) not in known:
+                    known.add(fingerprint(snap, False))
+                    states.append((f"after one-shot {turn.label()}", snap))
         for where, snap in states[1:]:
             for turn in intents:
                 self.drive.fork(snap)
