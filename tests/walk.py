@@ -19,7 +19,27 @@ How a walk goes
     phrases) are resolved through the model's samples to an intent, which is then sent in
     a fork of the state right after that response: that is the one more turn, and the
     dead-end check. A response that ends the session has its suggestions tried in a new
-    session ten minutes later.
+    session ten minutes later. The same suggestion is tried once per conversation state
+    (session attributes and stored record, numbers, ids and the last speech aside).
+  * Between turns the clock moves on by the time the response takes to hear (its pauses,
+    chimes, and 0.4 s a word): the couple answers after the talk time, not during it.
+
+The rules, and the choices made in counting them
+  * Open turn (shouldEndSession false) without a spoken reprompt.
+  * Over 40 words between pauses: words are counted in the SSML's text, not its tags; a
+    pause is one or more <break>s adding up to at least a second, or an <audio> chime (a
+    sound of a second or more with no words in it is a breath for the listener).
+  * Over 70 words in one response, not counting a timed ritual's cues: stretches of six
+    words or fewer with a pause on both sides ("In." "And out.").
+  * Identical consecutive responses in one session (same SSML), unless the second
+    answers AMAZON.RepeatIntent; and separately, a sentence of three words or more said in
+    two consecutive responses.
+  * Dead end: a suggested phrase resolves to an intent which, sent right there, gets a
+    non-answer back: a response containing any variant of NON_ANSWER_KEYS.
+  * Unresolvable phrase: a suggested phrase (not a soft choice) that no sample matches.
+  * Health data: after the walk, every row of the SQLite file; a key about pain, touch,
+    hurt, comfort (or a pain "bucket") holding a value, or a "level" holding a level the
+    walk said, is health data.
 """
 
 from __future__ import annotations
@@ -935,7 +955,7 @@ class Walker:
             for where, value in row.items():
                 for path, v in _leaves(value, where):
                     key = re.sub(r"\[\d+\]", "", path).rsplit(".", 1)[-1].lower()
-                    if re.search(r"pain|touch|hurt|comfort", key) and _has_value(v):
+                    if re.search(r"pain|touch|hurt|comfort|bucket|hard_day", key) and _has_value(v):
                         health[path] = json.dumps(v)[:80]
                     elif key == "level" and isinstance(v, int) and v in self.levels:
                         health[path] = str(v)
@@ -1028,7 +1048,10 @@ def check(walk: Walk, content: Content | None = None) -> dict[str, Finding]:
     """Every rule over every response of a walk."""
     out = {rule: Finding(title) for rule, title in RULES}
     non_answers = non_answer_patterns(content)
-    for rec in walk.records:
+    # Examples first from the rituals' own steps, then from intents sent there, then from
+    # the turns after them: the counts are the same, the examples more telling.
+    order = {"trunk": 0, "intent": 1, "again": 2, "suggestion": 3}
+    for rec in sorted(walk.records, key=lambda r: order.get(r.kind, 4)):
         said = rec.spoken
         if not rec.ended and not rec.reprompt.strip():
             out["reprompt"].add(f"{rec.where()}: {trim(said.text)}", said.text)
