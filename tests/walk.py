@@ -541,8 +541,8 @@ class Turn:
         return Match(self.intent, self.slots).label()
 
 
-def say(intent: str, wait: float = 0.0, **slots: str) -> Turn:
-    return Turn(intent, tuple(slots.items()), wait=wait)
+def say(intent: str, **slots: str) -> Turn:
+    return Turn(intent, tuple(slots.items()))
 
 
 LAUNCH = Turn()
@@ -945,11 +945,11 @@ class Walker:
                 self.walk.records.append(tried_rec)
         self.drive.fork(snap)  # carry on from right after `rec`, as if nothing was tried
 
-    def _stored_health(self) -> list[str]:
+    def _stored_health(self) -> list[dict[str, str]]:
         """Stored values that are health data: keys about pain or touch with a value."""
         for rec in self.walk.records:
             self._note_levels(rec.turn)
-        found = []
+        found: list[dict[str, str]] = []
         for row in self.store.everything():
             health = {}
             for where, value in row.items():
