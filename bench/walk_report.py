@@ -18,6 +18,10 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.walk import format_report  # noqa: E402
+
 # The one test that only needs the walk to have run (the rule tests may fail).
 WALK_TEST = "tests/test_walk.py::test_the_walk_sends_every_intent_from_every_step"
 
@@ -53,16 +57,8 @@ def main() -> None:
     found = run_walk()
     if "--json" in sys.argv[1:]:
         print(json.dumps(found, indent=2))
-        return
-    print(
-        f"walk: {found['states']} states x {found['intents']} intents, "
-        f"{found['requests']} requests, {found['seconds']} s ({found['cpu_seconds']} s CPU)"
-    )
-    print(f"responses: {found['responses']}")
-    for rule in found["rules"].values():
-        print(f"{rule['title']}: {rule['count']}")
-        for example in rule["examples"]:
-            print(f"    {example}")
+    else:
+        print(format_report(found))
 
 
 if __name__ == "__main__":

@@ -53,7 +53,8 @@ import sqlite3
 import time
 import uuid
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable, Iterator
+from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -1018,14 +1019,15 @@ class Finding:
     rule: str
     count: int = 0
     examples: list[str] = field(default_factory=list)
-    _seen: set[str] = field(default_factory=set)
+    kinds: Counter[str] = field(default_factory=Counter)  # how often each kind of case
 
     def add(self, example: str, key: str | None = None) -> None:
+        """Count one case; `key` says which cases are alike (one example per kind)."""
         self.count += 1
         key = key or example
-        if len(self.examples) < 5 and key not in self._seen:
-            self._seen.add(key)
+        if len(self.examples) < 5 and key not in self.kinds:
             self.examples.append(example)
+        self.kinds[key] += 1
 
 
 def trim(text: str, n: int = 160) -> str:
@@ -1094,18 +1096,6 @@ def check(walk: Walk, content: Content | None = None) -> dict[str, Finding]:
     return out
 
 
-def report(walk: Walk, findings: dict[str, Finding]) -> str:
-    lines = [
-        f"walk: {walk.states} states x {walk.intents} intents, {walk.requests} requests, "
-        f"{walk.seconds:.1f} s ({walk.cpu_seconds:.1f} s CPU)",
-        f"responses: {len(walk.records)}",
-    ]
-    for f in findings.values():
-        lines.append(f"{f.rule}: {f.count}")
-        lines += [f"    {e}" for e in f.examples]
-    return "\n".join(lines)
-
-
 def as_json(walk: Walk, findings: dict[str, Finding]) -> dict[str, Any]:
     return {
         "states": walk.states,
@@ -1115,12 +1105,29 @@ def as_json(walk: Walk, findings: dict[str, Finding]) -> dict[str, Any]:
         "cpu_seconds": round(walk.cpu_seconds, 2),
         "responses": len(walk.records),
         "rules": {
-            rule: {"title": f.rule, "count": f.count, "examples": f.examples}
+            rule: {
+                "title": f.rule,
+                "count": f.count,
+                "distinct": len(f.kinds),
+                "examples": f.examples,
+                "most_common": f.kinds.most_common(8) if rule == "dead_end" else [],
+            }
             for rule, f in findings.items()
         },
     }
 
 
-def all_phrases(model: Model, texts: Iterable[str]) -> list[tuple[str, Match | None]]:
-    """Suggested phrases in some texts and what each resolves to (for the matcher test)."""
-    return [(s.phrase, resolve(model, s)) for t in texts for s in suggestions(t)]
+def format_report(found: dict[str, Any]) -> str:
+    """The counts and examples of `as_json`, as the bench script prints them."""
+    lines = [
+        f"walk: {found['states']} states x {found['intents']} intents, "
+        f"{found['requests']} requests, {found['seconds']} s ({found['cpu_seconds']} s CPU)",
+        f"responses: {found['responses']}",
+    ]
+    for rule in found["rules"].values():
+        lines.append(f"{rule['title']}: {rule['count']} ({rule['distinct']} distinct)")
+        lines += [f"    {e}" for e in rule["examples"]]
+        if rule["most_common"]:
+            lines.append("    by intent and non-answer:")
+            lines += [f"      {n:4}  {k.replace('|', ' -> ')}" for k, n in rule["most_common"]]
+    return "\n".join(lines)
