@@ -233,7 +233,7 @@ class Model:
         with `slot_follows` ('say remove, then its full name') a sample may continue with
         a slot after the phrase."""
         said = normalize(phrase)
-        for candidate in _without_lead_ins(said):
+        for candidate in _without_lead_ins(said, normalize(self.invocation)):
             for intent, pattern in self._patterns:
                 m = pattern.fullmatch(candidate)
                 if m:
@@ -261,10 +261,10 @@ class Model:
         return tuple(values)
 
 
-def _without_lead_ins(said: str) -> Iterator[str]:
+def _without_lead_ins(said: str, invocation: str) -> Iterator[str]:
     """The phrase, then without what leads into it: invocation, "ask", articles, "to"."""
     yield said
-    for lead in (f"ask {INVOCATION} to ", f"ask {INVOCATION} ", "ask ", "for example ", "like "):
+    for lead in (f"ask {invocation} to ", f"ask {invocation} ", "ask ", "for example ", "like "):
         if said.startswith(lead):
             said = said[len(lead) :]
             yield said
@@ -599,6 +599,7 @@ class Store:
         self.conn = sqlite3.connect(path, timeout=5, isolation_level=None)
         self.conn.execute("PRAGMA synchronous=OFF")  # this connection's copies need no fsync
         self.key_columns: dict[str, str] = {}  # table -> the column found holding user ids
+        self._tables: list[tuple[str, list[str]]] | None = None
 
     def tables(self) -> list[tuple[str, list[str]]]:
         names = [
@@ -610,7 +611,7 @@ class Store:
         return [(t, [c[1] for c in self.conn.execute(f'PRAGMA table_info("{t}")')]) for t in names]
 
     def rows_of(self, user: str) -> list[tuple[str, list[str], list[tuple[Any, ...]]]]:
-        if not hasattr(self, "_tables"):
+        if self._tables is None:
             self._tables = self.tables()
         found = []
         for table, cols in self._tables:
@@ -623,7 +624,7 @@ class Store:
                 self.key_columns[table] = cols[rows[0].index(user)]
             found.append((table, cols, rows))
         if not any(rows for _, _, rows in found):
-            del self._tables  # the skill may not have created its tables yet
+            self._tables = None  # the skill may not have created its tables yet
         return found
 
     def copy_to(
