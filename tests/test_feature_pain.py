@@ -25,7 +25,7 @@ def test_ideas_and_script_fit_the_level(talk: Conversation, level: int, bucket: 
     words = number_words(level)
     assert said_one_of(reply, f"pain.ideas.{bucket}")
     assert said_one_of(reply, f"pain.script.{bucket}", level=words)
-    assert f"my pain is at {words}" in reply.text and "flexible" in reply.text
+    assert f"my pain is at {words}" in reply.text
     # Emotional closeness is named as real closeness on high days; care is for touch pain.
     assert said_one_of(reply, "pain.still_counts") == (bucket == "high")
     assert "physiotherapist" not in reply.text
@@ -35,7 +35,8 @@ def test_ideas_and_script_fit_the_level(talk: Conversation, level: int, bucket: 
 def test_gentlest_touch_comes_first_on_middle_days() -> None:
     for line in CONTENT.variants("pain.ideas.middle"):
         lower = line.lower()
-        assert lower.index("hand") < lower.index("massage"), line
+        assert "hand" in lower, line
+        assert "massage" not in lower or lower.index("hand") < lower.index("massage"), line
 
 
 def test_high_days_lead_with_closeness_beyond_touch() -> None:

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from skill.content import Content
+from skill.engine.content import Content
 from tests import walk
 
 REPORT_ENV = "CLOSE_TOGETHER_WALK_REPORT"

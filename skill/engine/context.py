@@ -158,8 +158,15 @@ def steady_number(progress: Progress | None, purpose: str) -> int:
 
 
 def steady_say(turn: Turn, key: str, **values: object) -> str:
-    """One variant of `key`, the same one every time the current step is spoken."""
-    return turn.content.line(key, steady_number(turn.ritual, key), **values)
+    """One variant of `key`, the same one every time the current step is spoken (moved on
+    by one when that variant was just said, as when two partners' steps follow)."""
+    number = steady_number(turn.ritual, key)
+    count = len(turn.content.variants(key))
+    for shift in range(count):
+        line = turn.content.line(key, number + shift, **values)
+        if not set(sentences([line])) & set(turn.session.sentences):
+            return line
+    return turn.content.line(key, number, **values)
 
 
 def seeded(progress: Progress | None, purpose: str) -> random.Random:

@@ -101,7 +101,8 @@ def reask(turn: Turn, offer: Offer, lead: str = "offer.unclear") -> Reply | None
     if offer.reasked:
         return None
     speech = Speech().say(turn.say(lead))
-    reply = turn.offer(offer.kind, speech, offer.question, offer.reprompt, offer.value)
+    # Asked again in the reprompt's shorter words (they end in "yes or no").
+    reply = turn.offer(offer.kind, speech, offer.reprompt, offer.reprompt, offer.value)
     assert turn.session.offer is not None
     turn.session.offer.reasked = True
     return reply

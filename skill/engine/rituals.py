@@ -298,6 +298,7 @@ def pick_question(turn: Turn, progress: Progress) -> int:
 def step_speech(turn: Turn, progress: Progress, speech: Speech | None = None) -> Reply:
     """Speak the step the ritual waits on, and wait for the couple."""
     speech = speech or Speech()
+    turn.session.aside = False
     ritual = ritual_of(progress)
     if ritual.timed:
         return play_part(turn, progress, speech)
@@ -480,8 +481,8 @@ def on_more_time(turn: Turn, progress: Progress) -> Reply:
     if step is None:
         return waiting(turn)
     if step.on_more_time != "more":
-        speech = Speech().say(turn.say("talk.no_clock"))
-        return step_speech(turn, progress, speech)
+        speech = Speech().say(turn.say("talk.no_clock"), turn.say(step.reprompt))
+        return turn.ask(speech, turn.say(step.reprompt), *step.expects)
     progress.talk_seconds = turn.deps.config.more_talk_seconds
     turn.keep(progress)
     speech = Speech().say(turn.say("talk.more"))
@@ -497,7 +498,8 @@ def on_pain_level(turn: Turn, progress: Progress, level: int | None) -> Reply:
         return on_unclear(turn, progress)
     turn.session.checkin_pain[step.partner or 0] = level
     highest = max(p for p in turn.session.checkin_pain if p is not None)
-    changed = comfort.report(turn, level=highest)
+    # The first answer replaces any earlier report (and says so); the second only adds.
+    changed = comfort.report(turn, level=highest, announce=step.partner == 0)
     bucket = comfort.level_bucket(level)
     speech = Speech().say(turn.say(f"checkin.pain_heard.{bucket}", level=number_words(level)))
     if changed:
@@ -521,6 +523,7 @@ def carry_on_later(turn: Turn, progress: Progress, speech: Speech) -> Reply:
             step.kind, "back_to_ritual.talk"
         )
     turn.keep(progress)
+    turn.session.aside = True
     speech.say(turn.say(back, ritual_name=ritual_name(turn, progress.ritual)))
     expects = step.expects if step is not None else ()
     return turn.ask(speech, turn.say(step.reprompt if step else "timed.reprompt"), *expects)
@@ -531,9 +534,9 @@ def breathing_cues(turn: Turn, speech: Speech, seconds: int) -> Speech:
     """Paced cues: in for four seconds, out for six; the quiet adds up to `seconds`."""
     for cycle in range(seconds // BREATH_CYCLE_SECONDS):
         first = cycle == 0
-        speech.say(turn.content.say("breathing.in_first" if first else "breathing.in"))
+        speech.say(turn.say("breathing.in_first" if first else "breathing.in"))
         speech.pause(BREATH_IN_MS)
-        speech.say(turn.content.say("breathing.out_first" if first else "breathing.out"))
+        speech.say(turn.say("breathing.out_first" if first else "breathing.out"))
         speech.pause(BREATH_OUT_MS)
     return speech
 

@@ -132,6 +132,7 @@ class SessionState:
     progress: Progress | None = None  # this conversation's copy of the unfinished ritual
     last: Said | None = None
     sentences: list[str] = field(default_factory=list)  # said in the last response
+    aside: bool = False  # the last answer stepped aside from the ritual (a hug, a note)
     unclear: int = 0  # unclear answers in a row
     reasks: int = 0  # unclear answers to the current ritual step
     another: str | None = None  # what "another one" gives more of: "deck:any", "menu:…"
@@ -140,6 +141,8 @@ class SessionState:
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"unclear": self.unclear, "reasks": self.reasks}
+        if self.aside:
+            data["aside"] = True
         if self.offer is not None:
             data["offer"] = self.offer.to_dict()
         if self.comfort is not None:
@@ -175,6 +178,7 @@ class SessionState:
             progress=Progress.from_dict(data.get("progress")),
             last=Said.from_dict(data.get("last")),
             sentences=strings("sentences"),
+            aside=bool(data.get("aside")),
             unclear=max(0, int(_num(data.get("unclear"), 0) or 0)),
             reasks=max(0, int(_num(data.get("reasks"), 0) or 0)),
             another=text("another"),

@@ -46,7 +46,7 @@ class Speech:
         stretch since the last pause past one breath (BREATH_WORDS)."""
         for text in texts:
             if text:
-                words = len(text.split())
+                words = len(_WORD.findall(text))
                 if self.run and self.run + words > BREATH_WORDS:
                     self.pause(BREATH_MS)
                 self.parts.append(escape(text))
@@ -68,6 +68,7 @@ class Speech:
         return "<speak>" + " ".join(self.parts) + "</speak>"
 
 
+_WORD = re.compile(r"[A-Za-z0-9]+(?:['\u2019][A-Za-z]+)?")
 _TIME = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s)\s*$")
 
 

@@ -50,7 +50,9 @@ class ContinueHandler(Handler):
     def respond(self, turn: Turn) -> Reply:
         here = turn.ritual
         if here is not None:
-            # Straight on from here: the part that waits, or the step said again.
+            if rituals.step_of(here) is not None and not turn.session.aside:
+                return rituals.on_next(turn, here)  # "carry on" straight after a step
+            # Back from a hug or a note: the step said again; or the part that waits.
             return rituals.step_speech(turn, here, Speech().say(turn.say("timed.resume")))
         progress = rituals.resumable(turn)
         if progress is not None:

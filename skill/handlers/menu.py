@@ -10,7 +10,7 @@ import unicodedata
 
 from skill.engine import comfort, rituals
 from skill.engine.content import Content
-from skill.engine.context import Reply
+from skill.engine.context import Reply, sentences
 from skill.engine.spoken import choice_words, join_words, number_words
 from skill.engine.ssml import Speech
 from skill.engine.state import (
@@ -242,12 +242,14 @@ def challenge_status(turn: Turn, speech: Speech) -> Reply:
         if old is not None and old.done:
             speech.say(turn.say("challenge.last_time", count=number_words(old.done)))
         speech.say(turn.say("challenge.none"))
-        return turn.ask(speech, turn.say("challenge.reprompt"))
+        return turn.ask(speech, turn.say("challenge.start_reprompt"))
     if challenge.done:
         speech.say(turn.say("challenge.status", count=number_words(challenge.done)))
     else:
         speech.say(turn.say("challenge.status_none_yet"))
-    speech.say(turn.say("challenge.next_intro"), next_way(turn, challenge))
+    way = next_way(turn, challenge)
+    if not set(sentences([way])) <= set(turn.session.sentences):  # not when just said
+        speech.say(turn.say("challenge.next_intro"), way)
     return turn.ask(speech, turn.say("challenge.reprompt"))
 
 
@@ -278,7 +280,7 @@ class ChallengeDoneHandler(Handler):
         challenge = active_challenge(turn)
         if challenge is None:
             speech = Speech().say(turn.say("challenge.done_without"))
-            return turn.ask(speech, turn.say("challenge.reprompt"))
+            return turn.ask(speech, turn.say("challenge.start_reprompt"))
         challenge.done += 1
         turn.record_practice("challenge")
         if challenge.done >= CHALLENGE_SIZE:

@@ -18,30 +18,29 @@ from skill.handlers import Handler, Turn
 def answer(
     turn: Turn, *, level: int | None = None, touch_hurts: bool = False, high_day: bool = False
 ) -> Reply:
-    """Tonight's comfort from the newest report, ideas that fit it, a sentence to say."""
+    """Tonight's comfort from the newest report. Outside a ritual: ideas that fit it and a
+    sentence to say to each other, then an offer; inside one, a short note and back to it
+    (the ritual's own steps consult the new comfort)."""
     changed = comfort.report(turn, level=level, touch_hurts=touch_hurts, high_day=high_day)
     fit = comfort.bucket(turn)
+    words = number_words(level) if level is not None else ""
     speech = Speech()
     if level is not None:
-        words = number_words(level)
         speech.say(turn.say(f"pain.heard_level.{fit}", level=words))
-        if changed:
-            speech.say(changed)
-        speech.say(turn.say(f"pain.ideas.{fit}"))
-        speech.say(turn.say(f"pain.script.{fit}", level=words))
     else:
         speech.say(turn.say(f"pain.heard_{fit}"))
-        if changed:
-            speech.say(changed)
-        speech.say(turn.say(f"pain.ideas.{fit}"))
-        speech.say(turn.say(f"pain.script.{fit}_day"))
-    if fit in ("high", "touch"):
-        speech.say(turn.say("pain.still_counts"))
+    if changed:
+        speech.say(changed)
     if fit == "touch":
-        turn.session.more = "care:touch"
+        turn.session.more = "care:touch"  # who can help, behind "tell me more"
     progress = turn.ritual
     if progress is not None:
         return rituals.carry_on_later(turn, progress, speech)
+    speech.say(turn.say(f"pain.ideas.{fit}"))
+    script = f"pain.script.{fit}" if level is not None else f"pain.script.{fit}_day"
+    speech.say(turn.say(script, level=words))
+    if fit == "high" and not changed:
+        speech.say(turn.say("pain.still_counts"))
     if fit == "touch":
         speech.say(turn.say("pain.more_care"))
     return turn.offer(

@@ -67,12 +67,18 @@ class HelpHandler(Handler):
                 return reply
         progress = turn.ritual
         if progress is not None:
-            timed = rituals.step_of(progress) is None
-            key = "help.in_timed" if timed else "help.in_ritual"
-            text = turn.say(key, ritual_name=rituals.ritual_name(turn, progress.ritual))
-            return turn.ask(
-                Speech().say(text), turn.say("timed.reprompt" if timed else "talk.reprompt")
-            )
+            step = rituals.step_of(progress)
+            name = rituals.ritual_name(turn, progress.ritual)
+            if step is None:
+                text = turn.say("help.in_timed", ritual_name=name)
+                return turn.ask(Speech().say(text), turn.say("timed.reprompt"))
+            # What works at this very step: its own reprompt says it.
+            speech = Speech().say(turn.say("help.in_ritual", ritual_name=name))
+            speech.say(turn.say(step.reprompt))
+            return turn.ask(speech, turn.say(step.reprompt), *step.expects)
+        what, _, page = (turn.session.more or "").partition(":")
+        if what == "help" and page.isdigit():
+            return read_help(turn, int(page))  # asked again: read on
         return read_help(turn)
 
 
