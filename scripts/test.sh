@@ -3,7 +3,8 @@
 # Extra arguments go to pytest (e.g. -k hug).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-packages=(espeak-ng libespeak-ng1 sox)
+# lame encodes the AudioPlayer tracks; mpg123 decodes them again to measure their timing.
+packages=(espeak-ng libespeak-ng1 sox lame mpg123)
 # Node runs dynalite (a local DynamoDB); only install it when the commands are missing.
 command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)
 scripts/bootstrap.sh "test" "${packages[@]}"
