@@ -350,3 +350,8 @@ def test_package_for_the_ask_cli_lambda_deployer_leaves_the_endpoint_to_it(
     built = load(package / "skill.json")["manifest"]
     assert "endpoint" not in built["apis"]["custom"] and "endpoint" not in built["events"]
     assert_no_placeholders(package)
+
+
+def test_the_manifest_declares_audio_player(manifest: dict[str, Any]) -> None:
+    interfaces = {i["type"] for i in manifest["apis"]["custom"]["interfaces"]}
+    assert "AUDIO_PLAYER" in interfaces

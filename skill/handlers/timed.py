@@ -31,7 +31,7 @@ from skill.engine import rituals
 from skill.engine.spoken import duration_words, iso_duration, parse_duration
 from skill.engine.ssml import Speech
 from skill.engine.state import BREATHING, MASSAGE
-from skill.handlers import Handler, slot_value
+from skill.handlers import Handler, audio, slot_value
 from skill.handlers.turn import Turn
 
 log = logging.getLogger("close_together")
@@ -69,6 +69,9 @@ class BreathingHandler(Handler):
         turn.expect(None)
         speech = Speech()
         seconds = asked_seconds(turn, speech, rituals.BREATHING_LENGTH)
+        played = audio.play_ritual(turn, BREATHING, seconds, speech)  # AudioPlayer devices
+        if played is not None:
+            return played
         return rituals.start(turn, BREATHING, speech, seconds=seconds)
 
 
@@ -190,6 +193,9 @@ class MassageTimerHandler(Handler):
         turn.expect(None)
         speech = Speech()
         seconds = asked_seconds(turn, speech, rituals.MASSAGE_LENGTH)
+        played = audio.play_ritual(turn, MASSAGE, seconds, speech)  # AudioPlayer devices
+        if played is not None:
+            return played
         if can_use_alexa_api(turn.hi):
             granted = timers_granted(turn.hi)
             if granted:
