@@ -11,4 +11,6 @@ scripts/bootstrap.sh "test" "${packages[@]}"
 if [ -x scripts/install_dynalite.sh ]; then
     scripts/install_dynalite.sh
 fi
+# Amazon's APL validator, for the screen documents (tests/test_screens.py).
+scripts/install_apl_suggester.sh
 exec .venv/bin/python -m pytest "$@"

@@ -352,6 +352,9 @@ def test_package_for_the_ask_cli_lambda_deployer_leaves_the_endpoint_to_it(
     assert_no_placeholders(package)
 
 
-def test_the_manifest_declares_audio_player(manifest: dict[str, Any]) -> None:
-    interfaces = {i["type"] for i in manifest["apis"]["custom"]["interfaces"]}
+def test_the_manifest_declares_audio_player_and_screens(manifest: dict[str, Any]) -> None:
+    interfaces = {i["type"]: i for i in manifest["apis"]["custom"]["interfaces"]}
     assert "AUDIO_PLAYER" in interfaces
+    viewports = interfaces["ALEXA_PRESENTATION_APL"]["supportedViewports"]
+    assert {v["mode"] for v in viewports} == {"HUB"}
+    assert {"ROUND", "RECTANGLE"} == {v["shape"] for v in viewports}

@@ -27,7 +27,7 @@ from ask_sdk_model.interfaces.audioplayer import (
     Stream,
 )
 
-from skill.engine import rituals, tracks
+from skill.engine import rituals, screens, tracks
 from skill.engine.spoken import duration_words
 from skill.engine.ssml import Speech
 from skill.engine.state import BREATHING, MASSAGE
@@ -104,6 +104,10 @@ def play_ritual(turn: Turn, ritual: str, seconds: int, speech: Speech) -> Respon
     length = seconds // 2 if ritual == MASSAGE else seconds
     speech.say(turn.say(OPENING[ritual], duration=duration_words(length)))
     play(turn, track)
+    if ritual == MASSAGE:
+        screens.massage(turn, speech, seconds)
+    else:
+        screens.breathing(turn, speech, seconds)
     return turn.tell(speech)
 
 

@@ -12,7 +12,7 @@ from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.utils import is_intent_name
 from ask_sdk_model import Response
 
-from skill.engine import rituals
+from skill.engine import rituals, screens
 from skill.engine.ssml import Speech
 from skill.engine.state import Progress
 from skill.handlers import Handler
@@ -47,6 +47,7 @@ class HugTimerHandler(Handler):
             # "hug timer" when the check-in offers a hug means yes, with their length.
             return rituals.finish(turn, progress, speech, hug_seconds=seconds)
         rituals.hug_speech(turn, seconds, speech)
+        screens.countdown(turn, speech, seconds, "screen.hug")  # Echo Show: a dim countdown
         turn.record_practice("hug", seconds)
         return close_or_carry_on(turn, progress, speech)
 
@@ -58,4 +59,6 @@ class KissHandler(Handler):
     def respond(self, turn: Turn) -> Response:
         turn.record_practice("kiss", rituals.KISS_SECONDS)
         progress = ritual_in_this_session(turn)
-        return close_or_carry_on(turn, progress, rituals.kiss_speech(turn))
+        speech = rituals.kiss_speech(turn)
+        screens.countdown(turn, speech, rituals.KISS_SECONDS, "screen.kiss")  # Echo Show
+        return close_or_carry_on(turn, progress, speech)
