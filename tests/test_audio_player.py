@@ -453,3 +453,11 @@ def test_export_audio_says_what_to_install(
 ) -> None:
     assert cli.main(["export-audio", str(tmp_path)]) == 2
     assert "lame" in capsys.readouterr().err
+
+
+def test_a_track_that_cannot_be_encoded_is_unavailable_not_an_error(
+    make_app, config: Config, tmp_path: Path, no_lame: None
+) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(config.with_(audio_dir=tmp_path / "empty"))
+    with app.test_client().get(f"/audio/{tracks.breathing(60).filename}") as response:
+        assert response.status_code == 503

@@ -8,6 +8,8 @@ change under a name, so caches and CDNs may keep them for a year.
 
 from __future__ import annotations
 
+import logging
+import subprocess
 from functools import lru_cache
 from pathlib import Path
 
@@ -16,6 +18,8 @@ from flask import Blueprint, Response, abort, current_app, send_file
 from skill.config import Config
 from skill.engine import tracks
 from skill.frontends import audio_files
+
+log = logging.getLogger("close_together")
 
 PAGES_DIR = Path(__file__).resolve().parents[1] / "content" / "pages"
 PAGES = ("privacy", "terms")
@@ -55,7 +59,12 @@ def audio(filename: str) -> Response:
     if track is None:
         abort(404)
     config: Config = current_app.extensions["close_together"]["config"]
-    path = audio_files.ensure(config.audio_dir, track)
+    try:
+        path = audio_files.ensure(config.audio_dir, track)
+    except (audio_files.EncoderMissing, subprocess.SubprocessError, OSError) as exc:
+        # Alexa reports a failed stream as PlaybackFailed; say why here, once per request.
+        log.error("audio track unavailable: %s: %s", type(exc).__name__, exc)
+        abort(503)
     response = send_file(path, mimetype="audio/mpeg", conditional=True, etag=True)
     response.cache_control.public = True
     response.cache_control.max_age = AUDIO_MAX_AGE
