@@ -461,3 +461,17 @@ def test_a_track_that_cannot_be_encoded_is_unavailable_not_an_error(
     app = make_app(config.with_(audio_dir=tmp_path / "empty"))
     with app.test_client().get(f"/audio/{tracks.breathing(60).filename}") as response:
         assert response.status_code == 503
+
+
+def test_a_track_paused_long_ago_is_not_what_resume_means(
+    audio_client: FlaskClient,
+) -> None:
+    yesterday = "close-together:massage-300:1794900000000"  # over a day before the test clock
+    env = with_player(
+        envelope("IntentRequest", "AMAZON.ResumeIntent"),
+        token=yesterday,
+        offset=90_000,
+        activity="STOPPED",
+    )
+    body = post(audio_client, env)
+    assert not [d for d in directives(body) if d["type"] == "AudioPlayer.Play"]

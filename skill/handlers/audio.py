@@ -73,6 +73,14 @@ def track_of(token: object) -> tracks.Track | None:
     return tracks.by_name(name)
 
 
+def started_at(token: object) -> float | None:
+    """When the stream a token names was started (seconds), if it says."""
+    if not isinstance(token, str):
+        return None
+    started = token.rpartition(":")[2]
+    return int(started) / 1000 if started.isdigit() else None
+
+
 def play(turn: Turn, track: tracks.Track, offset_ms: int = 0, token: str | None = None) -> None:
     """Add the Play directive for `track` from `offset_ms` to this response."""
     url = f"{turn.deps.config.audio_url}{track.filename}"
@@ -121,16 +129,20 @@ def player(handler_input: HandlerInput) -> tuple[tracks.Track | None, str, int, 
     return track_of(token), activity, int(offset), token
 
 
-def about_audio(handler_input: HandlerInput) -> bool:
+def about_audio(handler_input: HandlerInput, now: float, within_s: float) -> bool:
     """Does this intent mean our track? While it plays, yes; while it is paused, only a
-    one-shot request ("Alexa, resume"), not a word said in a conversation with the skill."""
-    track, activity, _, _ = player(handler_input)
+    one-shot request ("Alexa, resume") within `within_s` of the track's start (the resume
+    window), not a word said in a conversation with the skill."""
+    track, activity, _, token = player(handler_input)
     if track is None or activity not in LOADED:
         return False
     if activity == "PLAYING":
         return True
     session = handler_input.request_envelope.session
-    return session is None or bool(session.new)
+    if session is not None and not session.new:
+        return False
+    started = started_at(token)
+    return started is not None and now - started <= within_s
 
 
 def silent(turn: Turn) -> Response:
@@ -249,9 +261,10 @@ class AudioIntentHandler(Handler):
     said while our track is playing (or, paused, as a one-shot request)."""
 
     def can_handle(self, handler_input: HandlerInput) -> bool:
-        return any(is_intent_name(name)(handler_input) for name in AUDIO_INTENTS) and (
-            about_audio(handler_input)
-        )
+        if not any(is_intent_name(name)(handler_input) for name in AUDIO_INTENTS):
+            return False
+        window = self.deps.config.resume_hours * 3600
+        return about_audio(handler_input, self.deps.clock(), window)
 
     def respond(self, turn: Turn) -> Response:
         name = getattr(getattr(turn.hi.request_envelope.request, "intent", None), "name", "")
