@@ -7,15 +7,22 @@ second copy of the model in the repository:
 
     build/skill-package/skill.json
     build/skill-package/interactionModels/custom/en-US.json
+    build/skill-package/assets/images/*.png        (the 108 and 512 px icons)
     build/ask-resources.json                      (so ``cd build && ask deploy`` works)
     build/lambda/                                 (--lambda-code: the code ASK CLI uploads)
     build/close-together-lambda.zip               (--zip: a zip to upload by hand)
 
+The manifest in the repository keeps visibly marked placeholders; a built package never
+does. The endpoint and the privacy-policy and terms URLs come from the arguments (the web
+service serves GET /privacy and GET /terms itself, so they default to --endpoint's origin),
+and the build stops if any placeholder is left.
+
 Usage:
     python scripts/package_skill.py --endpoint https://skill.example.org/ --certificate Trusted
-    python scripts/package_skill.py --lambda-arn arn:aws:lambda:us-east-1:123:function:ct
-    python scripts/package_skill.py --lambda-code          # ASK CLI creates the function
-    python scripts/package_skill.py --lambda-arn ARN --zip  # downloads wheels from PyPI
+    python scripts/package_skill.py --lambda-arn arn:aws:lambda:us-east-1:123:function:ct \
+        --site https://pages.example.org/close-together/
+    python scripts/package_skill.py --lambda-code --site URL   # ASK CLI creates the function
+    python scripts/package_skill.py --lambda-arn ARN --site URL --zip  # wheels from PyPI
 """
 
 from __future__ import annotations
@@ -31,13 +38,17 @@ import tomllib
 import zipfile
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 MANIFEST = ROOT / "skill-package" / "skill.json"
 MODELS = ROOT / "interaction_models"
+ASSETS = ROOT / "skill-package" / "assets"
 LOCALES = ("en-US",)
 CERTIFICATES = ("Trusted", "Wildcard", "SelfSigned")
 PLACEHOLDER = "REPLACE-ME"
+# Words that mark a value nobody filled in; none may reach a built package.
+PLACEHOLDERS = (PLACEHOLDER, "example.com")
 HANDLER = "skill.frontends.lambda_function.handler"
 LAMBDA_RUNTIME = "python3.11"
 # What the Lambda front end imports (no Flask, gunicorn or cryptography: Lambda does not
@@ -84,19 +95,60 @@ def endpoint_for(
     return None
 
 
+def pages_for(site: str | None, endpoint: str | None) -> dict[str, str] | None:
+    """The privacy-policy and terms URLs: under --site, else where the web service
+    serves them (its own /privacy and /terms); None when neither is known."""
+    base = site
+    if base is None and endpoint:
+        parts = urlsplit(endpoint)
+        base = urlunsplit((parts.scheme, parts.netloc, "/", "", ""))
+    if base is None:
+        return None
+    if not base.startswith("https://"):
+        raise SystemExit("--site must be an https:// URL")
+    base = base if base.endswith("/") else base + "/"
+    return {"privacyPolicyUrl": base + "privacy", "termsOfUseUrl": base + "terms"}
+
+
+def placeholders_in(package: Path) -> list[str]:
+    """Every file and placeholder word left in a built package ('skill.json: REPLACE-ME')."""
+    found = []
+    for path in sorted(package.rglob("*.json")):
+        text = path.read_text(encoding="utf-8")
+        found += [f"{path.relative_to(package)}: {w}" for w in PLACEHOLDERS if w in text]
+    return found
+
+
 def build_skill_package(
     out: Path,
     *,
     endpoint: str | None = None,
     certificate: str = "Trusted",
     lambda_arn: str | None = None,
+    site: str | None = None,
+    deployer_sets_endpoint: bool = False,
 ) -> Path:
-    """Write ``out/skill-package`` and return its path."""
+    """Write ``out/skill-package`` and return its path; refuse to leave a placeholder.
+
+    With `deployer_sets_endpoint` (the ASK CLI creates the Lambda function) and no endpoint
+    given, the manifest carries none: the deployer writes the function's ARN there."""
     manifest: dict[str, Any] = json.loads(MANIFEST.read_text(encoding="utf-8"))
     target = endpoint_for(endpoint, certificate, lambda_arn)
-    if target is not None:
-        manifest["manifest"]["apis"]["custom"]["endpoint"] = dict(target)
-        manifest["manifest"]["events"]["endpoint"] = dict(target)
+    for holder in (manifest["manifest"]["apis"]["custom"], manifest["manifest"]["events"]):
+        if target is not None:
+            holder["endpoint"] = dict(target)
+        elif deployer_sets_endpoint:
+            del holder["endpoint"]
+        else:
+            raise SystemExit("give --endpoint (web service) or --lambda-arn (AWS Lambda)")
+    pages = pages_for(site, endpoint)
+    if pages is None:
+        raise SystemExit(
+            "give --site: the https:// address serving privacy and terms pages "
+            "(a web service serves its own; Lambda has none)"
+        )
+    for urls in manifest["manifest"]["privacyAndCompliance"]["locales"].values():
+        urls.update(pages)
     package = out / "skill-package"
     if package.exists():
         shutil.rmtree(package)
@@ -105,6 +157,11 @@ def build_skill_package(
     (package / "skill.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     for locale in LOCALES:
         shutil.copyfile(MODELS / f"{locale}.json", models / f"{locale}.json")
+    shutil.copytree(ASSETS, package / "assets")
+    left = placeholders_in(package)
+    if left:
+        shutil.rmtree(package)
+        raise SystemExit("placeholders left in the skill package: " + "; ".join(left))
     return package
 
 
@@ -166,6 +223,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--endpoint", help="HTTPS URL of the web service (POST /)")
     parser.add_argument("--certificate", default="Trusted", choices=CERTIFICATES)
     parser.add_argument("--lambda-arn", help="ARN of an existing Lambda function")
+    parser.add_argument(
+        "--site", help="https:// base URL serving /privacy and /terms (default: --endpoint's)"
+    )
     parser.add_argument("--lambda-code", action="store_true", help="also write build/lambda")
     parser.add_argument("--zip", action="store_true", help="also build a Lambda zip (uses PyPI)")
     parser.add_argument("--arch", default="x86_64", choices=("x86_64", "arm64"))
@@ -173,7 +233,12 @@ def main(argv: list[str] | None = None) -> int:
 
     args.out.mkdir(parents=True, exist_ok=True)
     package = build_skill_package(
-        args.out, endpoint=args.endpoint, certificate=args.certificate, lambda_arn=args.lambda_arn
+        args.out,
+        endpoint=args.endpoint,
+        certificate=args.certificate,
+        lambda_arn=args.lambda_arn,
+        site=args.site,
+        deployer_sets_endpoint=args.lambda_code,
     )
     print(f"skill package: {package}")
     if args.lambda_code or args.zip:
@@ -181,12 +246,6 @@ def main(argv: list[str] | None = None) -> int:
     print(f"ask resources: {write_ask_resources(args.out, with_code=args.lambda_code)}")
     if args.zip:
         print(f"lambda zip:    {build_zip(args.out, arch=args.arch)}")
-    if PLACEHOLDER in (package / "skill.json").read_text(encoding="utf-8"):
-        print(
-            f"note: skill.json still has {PLACEHOLDER} placeholders (endpoint and/or privacy "
-            "policy and terms URLs); replace them before certification",
-            file=sys.stderr,
-        )
     return 0
 
 

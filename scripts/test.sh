@@ -3,11 +3,14 @@
 # Extra arguments go to pytest (e.g. -k hug).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-packages=(espeak-ng libespeak-ng1 sox)
+# lame encodes the AudioPlayer tracks; mpg123 decodes them again to measure their timing.
+packages=(espeak-ng libespeak-ng1 sox lame mpg123)
 # Node runs dynalite (a local DynamoDB); only install it when the commands are missing.
 command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)
 scripts/bootstrap.sh "test" "${packages[@]}"
 if [ -x scripts/install_dynalite.sh ]; then
     scripts/install_dynalite.sh
 fi
+# Amazon's APL validator, for the screen documents (tests/test_screens.py).
+scripts/install_apl_suggester.sh
 exec .venv/bin/python -m pytest "$@"

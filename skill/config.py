@@ -15,6 +15,18 @@ def default_db_path() -> Path:
     return Path(base) / "close-together" / "close-together.sqlite3"
 
 
+def default_audio_dir() -> Path:
+    """Where the web service keeps the ritual tracks it has encoded (beside the database)."""
+    return default_db_path().parent / "audio"
+
+
+def _https_base(value: str, name: str) -> str:
+    url = value.strip()
+    if not url.startswith("https://"):
+        raise ConfigError(f"{name} must be an https:// URL (Alexa streams only HTTPS)")
+    return url if url.endswith("/") else url + "/"
+
+
 MIN_TALK_SECONDS = 5
 MAX_TALK_SECONDS = 120
 MAX_MORE_TALK_SECONDS = 180
@@ -68,6 +80,11 @@ class Config:
     dynamodb_table: str = "close-together"
     dynamodb_region: str = "us-east-1"
     dynamodb_endpoint: str | None = None
+    # Long rituals on AudioPlayer: the https:// base URL the tracks are served under (the
+    # web service's own /audio/, or a bucket filled by `close-together export-audio`).
+    # Unset: no AudioPlayer, the rituals run in spoken parts as before.
+    audio_url: str | None = None
+    audio_dir: Path = field(default_factory=default_audio_dir)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Config:
@@ -105,6 +122,12 @@ class Config:
         )
         if endpoint:
             values["dynamodb_endpoint"] = endpoint
+        if env.get("CLOSE_TOGETHER_AUDIO_URL"):
+            values["audio_url"] = _https_base(
+                env["CLOSE_TOGETHER_AUDIO_URL"], "CLOSE_TOGETHER_AUDIO_URL"
+            )
+        if env.get("CLOSE_TOGETHER_AUDIO_DIR"):
+            values["audio_dir"] = Path(env["CLOSE_TOGETHER_AUDIO_DIR"]).expanduser()
         values.update(overrides)
         return cls(**values)
 

@@ -66,6 +66,12 @@ BUILT_IN_INTENTS = (
     "AMAZON.PauseIntent",
     "AMAZON.ResumeIntent",
     "AMAZON.StartOverIntent",
+    # What Alexa requires of a skill that plays audio through AudioPlayer.
+    "AMAZON.PreviousIntent",
+    "AMAZON.LoopOnIntent",
+    "AMAZON.LoopOffIntent",
+    "AMAZON.ShuffleOnIntent",
+    "AMAZON.ShuffleOffIntent",
 )
 
 MIN_CUSTOM_SAMPLES = 10

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import re
+import struct
 import subprocess
 import sys
 from pathlib import Path
@@ -205,8 +206,15 @@ def test_package_for_lambda_has_no_certificate_type(
     package_skill: ModuleType, tmp_path: Path
 ) -> None:
     arn = "arn:aws:lambda:us-east-1:123456789012:function:close-together"
-    package = package_skill.build_skill_package(tmp_path, lambda_arn=arn)
-    assert load(package / "skill.json")["manifest"]["apis"]["custom"]["endpoint"] == {"uri": arn}
+    package = package_skill.build_skill_package(
+        tmp_path, lambda_arn=arn, site="https://pages.example.org/close-together"
+    )
+    built = load(package / "skill.json")["manifest"]
+    assert built["apis"]["custom"]["endpoint"] == {"uri": arn}
+    assert built["privacyAndCompliance"]["locales"]["en-US"] == {
+        "privacyPolicyUrl": "https://pages.example.org/close-together/privacy",
+        "termsOfUseUrl": "https://pages.example.org/close-together/terms",
+    }
 
 
 @pytest.mark.parametrize(
@@ -216,6 +224,11 @@ def test_package_for_lambda_has_no_certificate_type(
         {"endpoint": "https://x.example.org/", "certificate": "Whatever"},
         {"lambda_arn": "close-together"},
         {"endpoint": "https://x.example.org/", "lambda_arn": "arn:aws:lambda:x"},
+        {},  # no endpoint at all: the placeholder would stay
+        {"lambda_arn": "arn:aws:lambda:us-east-1:1:function:ct"},  # where are the pages?
+        {"endpoint": "https://x.example.org/", "site": "http://plain.example.org/"},
+        {"endpoint": "https://REPLACE-ME.example.org/"},
+        {"endpoint": "https://skill.example.com/"},
     ],
 )
 def test_package_refuses_endpoints_alexa_would_refuse(
@@ -278,4 +291,70 @@ def test_the_script_runs_end_to_end(tmp_path: Path) -> None:
     assert out.returncode == 0, out.stderr
     assert (tmp_path / "skill-package" / "skill.json").is_file()
     assert (tmp_path / "lambda" / "requirements.txt").is_file()
-    assert "REPLACE-ME" in out.stderr, "it warns that the privacy URLs are still placeholders"
+    assert_no_placeholders(tmp_path / "skill-package")
+
+
+def assert_no_placeholders(package: Path) -> None:
+    files = [p for p in package.rglob("*") if p.is_file()]
+    assert files
+    for path in files:
+        data = path.read_bytes()
+        for word in (b"REPLACE-ME", b"example.com"):
+            assert word not in data, f"{path.relative_to(package)} still says {word.decode()}"
+
+
+def png_size(path: Path) -> tuple[int, int]:
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR", f"{path} is not a PNG"
+    width, height = struct.unpack(">II", data[16:24])
+    return width, height
+
+
+def test_built_package_for_a_web_service_is_ready_to_submit(
+    package_skill: ModuleType, tmp_path: Path
+) -> None:
+    package = package_skill.build_skill_package(tmp_path, endpoint="https://skill.example.org/")
+    assert_no_placeholders(package)
+    built = load(package / "skill.json")["manifest"]
+    # The web service serves its own pages (skill/frontends/pages.py).
+    assert built["privacyAndCompliance"]["locales"]["en-US"] == {
+        "privacyPolicyUrl": "https://skill.example.org/privacy",
+        "termsOfUseUrl": "https://skill.example.org/terms",
+    }
+    listing = locale(built)
+    for key, side in (("smallIconUri", 108), ("largeIconUri", 512)):
+        uri = listing[key]
+        assert uri.startswith("file://assets/images/"), uri
+        assert png_size(package / uri.removeprefix("file://")) == (side, side)
+
+
+def test_icons_are_made_by_the_project_script(tmp_path: Path) -> None:
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "make_icons.py"), str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert out.returncode == 0, out.stderr
+    for made in tmp_path.iterdir():
+        committed = ROOT / "skill-package" / "assets" / "images" / made.name
+        assert committed.read_bytes() == made.read_bytes(), f"{made.name}: run make_icons.py"
+
+
+def test_package_for_the_ask_cli_lambda_deployer_leaves_the_endpoint_to_it(
+    package_skill: ModuleType, tmp_path: Path
+) -> None:
+    package = package_skill.build_skill_package(
+        tmp_path, site="https://pages.example.org/", deployer_sets_endpoint=True
+    )
+    built = load(package / "skill.json")["manifest"]
+    assert "endpoint" not in built["apis"]["custom"] and "endpoint" not in built["events"]
+    assert_no_placeholders(package)
+
+
+def test_the_manifest_declares_audio_player_and_screens(manifest: dict[str, Any]) -> None:
+    interfaces = {i["type"]: i for i in manifest["apis"]["custom"]["interfaces"]}
+    assert "AUDIO_PLAYER" in interfaces
+    viewports = interfaces["ALEXA_PRESENTATION_APL"]["supportedViewports"]
+    assert {v["mode"] for v in viewports} == {"HUB"}
+    assert {"ROUND", "RECTANGLE"} == {v["shape"] for v in viewports}

@@ -1,4 +1,5 @@
-"""The `close-together` command: `serve` runs the Alexa web service under gunicorn."""
+"""The `close-together` command: `serve` runs the Alexa web service under gunicorn;
+`export-audio DIR` writes the AudioPlayer tracks to a folder (to upload, for Lambda)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import argparse
 import logging
 import logging.config
 import sys
+from pathlib import Path
 from typing import Any
 
 from skill.config import Config
@@ -68,6 +70,19 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _export_audio(args: argparse.Namespace) -> int:
+    from skill.frontends.audio_files import EncoderMissing, export
+
+    try:
+        written = export(args.folder)
+    except EncoderMissing as exc:
+        print(f"close-together: {exc}", file=sys.stderr)
+        return 2
+    print(f"{len(written)} tracks in {args.folder}; serve them over HTTPS and set")
+    print("CLOSE_TOGETHER_AUDIO_URL to their base URL (they may be cached for a year).")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="close-together", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -88,6 +103,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="one JSON object per line (default) or plain text",
     )
     serve.set_defaults(func=_serve)
+    export = sub.add_parser(
+        "export-audio", help="write the breathing and massage tracks (MP3) to a folder"
+    )
+    export.add_argument("folder", type=Path)
+    export.set_defaults(func=_export_audio)
     try:
         from local_speaker.cli import register
     except ImportError:

@@ -16,6 +16,7 @@ from werkzeug.exceptions import HTTPException
 from skill.builder import build_skill
 from skill.config import Config
 from skill.errors import StorageError
+from skill.frontends import pages
 
 log = logging.getLogger("close_together")
 
@@ -88,6 +89,8 @@ def create_app(
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
     app.extensions["close_together"] = {"skill": skill, "verifier": verifier, "config": config}
+    # Privacy policy, terms of use (and the ritual audio tracks): see skill/frontends/pages.py.
+    app.register_blueprint(pages.bp)
 
     def verified(body: bytes) -> Any:
         """Verification is the one gate in front of the skill: it sees the raw bytes."""

@@ -10,6 +10,7 @@ from ask_sdk_core.dispatch_components import (
 
 from skill.engine.context import Deps
 from skill.handlers import (
+    audio,
     guided,
     interceptors,
     launch,
@@ -31,6 +32,14 @@ def request_handlers(deps: Deps) -> list[AbstractRequestHandler]:
         session.SessionEndedHandler(deps),
         # Alexa's answer to the timer permission prompt (a request, not an intent).
         timed.PermissionResponseHandler(deps),
+        # Long rituals on AudioPlayer (audio.py): playback events, device buttons, Alexa's
+        # directive errors, and the built-in intents while our track is loaded; before the
+        # ordinary Stop/Pause/Next so that "Alexa, pause" pauses the track.
+        audio.PlaybackEventHandler(deps),
+        audio.PlaybackFinishedHandler(deps),
+        audio.PlaybackControllerHandler(deps),
+        audio.ExceptionEncounteredHandler(deps),
+        audio.AudioIntentHandler(deps),
         session.ForgetUsHandler(deps),
         timers.HugTimerHandler(deps),
         timers.KissHandler(deps),

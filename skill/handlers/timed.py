@@ -31,7 +31,7 @@ from skill.engine.context import Reply
 from skill.engine.spoken import duration_words, iso_duration, parse_duration
 from skill.engine.ssml import Speech
 from skill.engine.state import BREATHING, MASSAGE
-from skill.handlers import Handler, Turn, slot_value
+from skill.handlers import Handler, Turn, audio, slot_value
 
 log = logging.getLogger("close_together")
 
@@ -63,9 +63,12 @@ class BreathingHandler(Handler):
 
     INTENTS = ("BreathingIntent",)
 
-    def respond(self, turn: Turn) -> Reply:
+    def respond(self, turn: Turn) -> Reply | Response:
         speech = Speech()
         seconds = asked_seconds(turn, speech, rituals.BREATHING_LENGTH)
+        played = audio.play_ritual(turn, BREATHING, seconds, speech)  # AudioPlayer devices
+        if played is not None:
+            return played
         return rituals.start(turn, BREATHING, speech, seconds=seconds)
 
 
@@ -185,6 +188,9 @@ class MassageTimerHandler(Handler):
     def respond(self, turn: Turn) -> Reply | Response:
         speech = Speech()
         seconds = asked_seconds(turn, speech, rituals.MASSAGE_LENGTH)
+        played = audio.play_ritual(turn, MASSAGE, seconds, speech)  # AudioPlayer devices
+        if played is not None:
+            return played
         if can_use_alexa_api(turn.hi):
             granted = timers_granted(turn.hi)
             if granted:

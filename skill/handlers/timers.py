@@ -12,7 +12,7 @@ from skill.engine import rituals
 from skill.engine.context import Reply
 from skill.engine.ssml import Speech
 from skill.engine.state import Progress
-from skill.handlers import Handler, Turn
+from skill.handlers import Handler, Turn, screens
 from skill.handlers.timed import asked_seconds
 
 
@@ -34,6 +34,7 @@ class HugTimerHandler(Handler):
             # "hug timer" when the check-in offers a hug means yes, with their length.
             return rituals.finish(turn, progress, speech, hug_seconds=seconds, asked=True)
         rituals.hug_speech(turn, seconds, speech)
+        screens.countdown(turn, speech, seconds, "screen.hug")  # Echo Show: a dim countdown
         turn.record_practice("hug", seconds)
         return close_or_carry_on(turn, progress, speech)
 
@@ -43,4 +44,6 @@ class KissHandler(Handler):
 
     def respond(self, turn: Turn) -> Reply:
         turn.record_practice("kiss", rituals.KISS_SECONDS)
-        return close_or_carry_on(turn, turn.ritual, rituals.kiss_speech(turn))
+        speech = rituals.kiss_speech(turn)
+        screens.countdown(turn, speech, rituals.KISS_SECONDS, "screen.kiss")  # Echo Show
+        return close_or_carry_on(turn, turn.ritual, speech)
