@@ -46,6 +46,8 @@ RECORD: dict[str, Any] = {
         {"id": "a1", "kind": "hug", "at": 1795000001.5, "seconds": 30},
         {"id": "a2", "kind": "kiss", "at": 1795000002.75, "seconds": 6.5},
     ],
+    "practice_counts": {"hug": 1, "kiss": 1},
+    "practice_last": {"hug": 1795000001.5, "kiss": 1795000002.75},
     "progress": {
         "ritual": "checkin",
         "started_at": 1795000000.125,
