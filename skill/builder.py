@@ -6,6 +6,7 @@ import functools
 import random
 import time
 from collections.abc import Callable
+from types import SimpleNamespace
 from typing import Any
 
 from ask_sdk_core.api_client import DefaultApiClient
@@ -16,6 +17,7 @@ from ask_sdk_model import Context
 from ask_sdk_model.interfaces.system import SystemState
 
 from skill.config import Config
+from skill.engine import rituals
 from skill.engine.content import Content
 from skill.handlers import registry
 from skill.handlers.turn import Deps
@@ -66,9 +68,13 @@ def build_skill(
     config = config or Config.from_env()
     rng = rng or random.Random()
     deps = Deps(config=config, content=Content.load(config.locale, rng), clock=clock, rng=rng)
-    builder = CustomSkillBuilder(
-        persistence_adapter=store or make_store(config), api_client=AlexaApiClient()
-    )
+    store = store or make_store(config)
+    if hasattr(store, "starter_menu"):
+        # The store replays menu changes on a record another device changed meanwhile; a
+        # couple's first change is told apart from the starter menu they began with.
+        shim = SimpleNamespace(content=deps.content)
+        store.starter_menu = [item.to_dict() for item in rituals.starter_menu(shim)]  # type: ignore[arg-type]
+    builder = CustomSkillBuilder(persistence_adapter=store, api_client=AlexaApiClient())
     for handler in registry.request_handlers(deps):
         builder.add_request_handler(handler)
     for request_interceptor in registry.request_interceptors(deps):

@@ -73,8 +73,11 @@ def new_entries(ops: list[Op]) -> list[dict[str, Any]]:
 # ------------------------------------------------------------------------------ diff
 
 
-def diff(base: dict[str, Any], mine: dict[str, Any]) -> list[Op]:
-    """The operations that turn `base` into `mine`."""
+def diff(
+    base: dict[str, Any], mine: dict[str, Any], starter_menu: list[dict[str, Any]] | None = None
+) -> list[Op]:
+    """The operations that turn `base` into `mine`. `starter_menu` is the menu a couple has
+    before they change it (a record without one): their first change is told apart from it."""
     base, mine = current_layout(base), current_layout(mine)
     ops: list[Op] = []
     seen_ids = {e.get("id") for e in base.get("practice_log") or [] if isinstance(e, dict)}
@@ -90,7 +93,7 @@ def diff(base: dict[str, Any], mine: dict[str, Any]) -> list[Op]:
         if key not in mine:
             ops.append(("del", key))
         elif key == "menu":
-            ops.extend(_menu_diff(old, new))
+            ops.extend(_menu_diff(old, new, starter_menu))
         elif key == "challenge":
             ops.append(_challenge_diff(old, new))
         elif key in ID_LISTS and isinstance(new, list):
@@ -109,12 +112,14 @@ def _menu_key(item: Any) -> str | None:
     return " ".join(text.lower().split()) if isinstance(text, str) else None
 
 
-def _menu_diff(old: Any, new: Any) -> list[Op]:
+def _menu_diff(old: Any, new: Any, starter: list[dict[str, Any]] | None) -> list[Op]:
     if not isinstance(new, list):
         return [("set", "menu", new)]
     if not isinstance(old, list):
-        # The couple's first change: their menu is the starter menu plus or minus it.
-        return [("menu_own", new)]
+        if starter is None:
+            return [("menu_own", new)]
+        # The couple's first change: the starter menu becomes theirs, then the change.
+        return [("menu_start", starter), *_menu_diff(starter, new, None)]
     old_keys = {_menu_key(i) for i in old}
     new_keys = {_menu_key(i) for i in new}
     ops: list[Op] = [("menu_remove", k) for k in (_menu_key(i) for i in old) if k not in new_keys]
@@ -176,7 +181,7 @@ def apply(ops: list[Op], latest: dict[str, Any]) -> dict[str, Any]:
                 out["first_seen"] = op[1]
         elif kind == "ids":
             _apply_ids(out, op[1], op[2], op[3])
-        elif kind in ("menu_own", "menu_add", "menu_remove"):
+        elif kind in ("menu_start", "menu_own", "menu_add", "menu_remove"):
             _apply_menu(out, op)
         elif kind == "challenge_done":
             _apply_challenge_done(out, op[1], op[2], op[3])
@@ -211,11 +216,16 @@ def _apply_ids(out: dict[str, Any], key: str, dropped: list[Any], appended: list
 
 def _apply_menu(out: dict[str, Any], op: Op) -> None:
     current = out.get("menu")
+    if op[0] == "menu_start":
+        if not isinstance(current, list):
+            out["menu"] = list(op[1])
+        return
     if op[0] == "menu_own":
         if not isinstance(current, list):
             out["menu"] = list(op[1])
             return
-        # Two devices took the starter menu over at once: keep both sets of additions.
+        # Two devices took the starter menu over at once, and the starter menu is not
+        # known here: keep both sets of additions.
         have = {_menu_key(i) for i in current}
         out["menu"] = list(current) + [i for i in op[1] if _menu_key(i) not in have]
         return

@@ -202,6 +202,8 @@ class CoupleDynamoDbAdapter(DynamoDbAdapter):  # type: ignore[misc]
         self.create_table = create_table
         self.record_format = record_format
         self.practice_table = table_name + PRACTICE_SUFFIX
+        # The menu a couple starts from (set by build_skill): see changes.diff.
+        self.starter_menu: list[dict[str, Any]] | None = None
         self.write_attempts = write_attempts
         self.table_wait_seconds = table_wait_seconds
         self.clock = clock
@@ -311,7 +313,7 @@ class CoupleDynamoDbAdapter(DynamoDbAdapter):  # type: ignore[misc]
     def _save(self, key: str, attributes: dict[str, Any], snapshot: _Snapshot | None) -> None:
         """Write this turn's changes; on a conflict replay them on the latest record."""
         origin = snapshot if snapshot is not None else self._read(key)
-        ops = changes.diff(origin.attributes, attributes)
+        ops = changes.diff(origin.attributes, attributes, self.starter_menu)
         payload = changes.current_layout(attributes)
         read = origin
         for attempt in range(self.write_attempts):

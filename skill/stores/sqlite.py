@@ -110,6 +110,8 @@ class SQLiteAdapter(AbstractPersistenceAdapter):  # type: ignore[misc]
         self.erase_wait = erase_wait
         self.clock = clock
         self._local = threading.local()
+        # The menu a couple starts from (set by build_skill): see changes.diff.
+        self.starter_menu: list[dict[str, Any]] | None = None
         self._prepared = False
         self._prepare_lock = threading.Lock()
 
@@ -199,7 +201,7 @@ class SQLiteAdapter(AbstractPersistenceAdapter):  # type: ignore[misc]
         self._local.loaded = None
         if loaded is None or loaded.key != key:
             loaded = self._read(key)
-        ops = changes.diff(loaded.attributes, attributes)
+        ops = changes.diff(loaded.attributes, attributes, self.starter_menu)
         payload = changes.current_layout(attributes)
         rows = changes.new_entries(ops) + changes.old_log_entries(loaded.attributes)
         for _ in range(SAVE_ATTEMPTS):
