@@ -57,6 +57,17 @@ def json_depth(value: Any) -> int:
     return deepest
 
 
+def has_user_id(envelope: dict[str, Any]) -> bool:
+    """Whether the envelope names the Alexa user (context.System.user or session.user)."""
+    for path in (("context", "System", "user"), ("session", "user")):
+        node: Any = envelope
+        for part in path:
+            node = node.get(part) if isinstance(node, dict) else None
+        if isinstance(node, dict) and isinstance(node.get("userId"), str) and node["userId"]:
+            return True
+    return False
+
+
 def make_verifier(config: Config) -> Verifier | None:
     """The request verifier, or None when verification is explicitly off."""
     if not config.verify:
@@ -153,6 +164,9 @@ def create_app(
             raise BadRequest("request is missing")
         if req["type"] in DIALOGUE_REQUESTS and request_envelope.session is None:
             raise BadRequest("session is missing")
+        if req["type"].startswith("AlexaSkillEvent.") and not has_user_id(envelope):
+            # Nothing to delete or keep without one: asking Alexa to retry would not help.
+            raise BadRequest("user id is missing")
         if req["type"] == "IntentRequest" and not isinstance(
             getattr(request_envelope.request.intent, "name", None), str
         ):
