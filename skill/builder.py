@@ -36,6 +36,42 @@ def make_store(config: Config) -> AbstractPersistenceAdapter:
     raise ValueError(f"unknown store {config.store!r} (use sqlite or dynamodb)")
 
 
+class StoreUnavailable(Exception):
+    """The configured store cannot be used at all (a missing package, an unwritable path)."""
+
+
+def check_store(config: Config) -> None:
+    """Raise StoreUnavailable, with one line saying what to do, unless the configured store
+    can start: run by `close-together serve` before it listens, so a worker never dies on it."""
+    if config.store == "dynamodb":
+        try:
+            import ask_sdk_dynamodb  # noqa: F401
+            import boto3  # noqa: F401
+        except ImportError as exc:
+            raise StoreUnavailable(
+                f"CLOSE_TOGETHER_STORE=dynamodb needs {exc.name or 'boto3'}, which is not "
+                "installed: pip install 'close-together[dynamodb]'"
+            ) from None
+        return
+    if config.store != "sqlite":
+        raise StoreUnavailable(f"unknown store {config.store!r} (use sqlite or dynamodb)")
+    from skill.errors import StorageError
+    from skill.stores.sqlite import SQLiteAdapter
+
+    adapter = SQLiteAdapter(config.db_path)
+    try:
+        adapter.check()
+    except StorageError as exc:
+        cause = exc.__cause__
+        why = getattr(cause, "strerror", None) or str(cause or exc)
+        raise StoreUnavailable(
+            f"cannot open the SQLite store at {config.db_path}: {why} "
+            "(set CLOSE_TOGETHER_DB to a writable file)"
+        ) from None
+    finally:
+        adapter.close()
+
+
 class AlexaApiClient(DefaultApiClient):  # type: ignore[misc]
     """ask-sdk's HTTPS-only client for Alexa's APIs (timers), with a timeout on every call:
     a skill must answer within eight seconds, so a slow API may not hold the reply up."""

@@ -38,6 +38,13 @@ def _serve(args: argparse.Namespace) -> int:
         return 2
     if args.no_verify:
         config = config.with_(verify=False)
+    from skill.builder import StoreUnavailable, check_store
+
+    try:
+        check_store(config)  # one clear line now, rather than every worker dying on it
+    except StoreUnavailable as exc:
+        print(f"close-together: {exc}", file=sys.stderr)
+        return 2
     log_config = logging_config(config.log_level, args.log_format)
     logging.config.dictConfig(log_config)
     from skill.frontends.web import make_verifier
