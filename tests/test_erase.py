@@ -175,6 +175,6 @@ def test_erase_with_a_reader_that_never_lets_go_is_not_acknowledged(db_path: Pat
 
 def test_the_wal_is_kept_small(db_path: Path) -> None:
     adapter = SQLiteAdapter(db_path)
-    limit = adapter._conn().execute("PRAGMA journal_size_limit").fetchone()[0]
-    secure = adapter._conn().execute("PRAGMA secure_delete").fetchone()[0]
+    limit = adapter._run(lambda c: c.execute("PRAGMA journal_size_limit").fetchone()[0])
+    secure = adapter._run(lambda c: c.execute("PRAGMA secure_delete").fetchone()[0])
     assert 0 < limit <= 4 * 1024 * 1024 and secure == 1

@@ -29,7 +29,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from ask_sdk_core.attributes_manager import AbstractPersistenceAdapter
 from ask_sdk_model import RequestEnvelope
@@ -44,6 +44,8 @@ TOMBSTONE_SECONDS = 24 * 3600  # far longer than any request can be in flight
 ERASE_WAIT_SECONDS = 3.0  # how long an erase waits for readers to let the WAL go
 CHECKPOINT_BUSY_MS = 200
 JOURNAL_SIZE_LIMIT = 1024 * 1024  # the WAL shrinks back to this after a checkpoint
+POOL_SIZE = 16  # idle connections kept open
+T = TypeVar("T")
 
 SCHEMA = (
     """CREATE TABLE IF NOT EXISTS couples (
@@ -109,16 +111,19 @@ class SQLiteAdapter(AbstractPersistenceAdapter):  # type: ignore[misc]
         self.busy_timeout = busy_timeout
         self.erase_wait = erase_wait
         self.clock = clock
-        self._local = threading.local()
+        self._local = threading.local()  # what this thread (or greenlet) last loaded
+        self._idle: list[sqlite3.Connection] = []  # list.pop/append are atomic
         # The menu a couple starts from (set by build_skill): see changes.diff.
         self.starter_menu: list[dict[str, Any]] | None = None
         self._prepared = False
         self._prepare_lock = threading.Lock()
 
     # -- connection handling -------------------------------------------------
+    # Connections are pooled rather than kept per thread: under gevent workers a "thread"
+    # is one request's greenlet, and a connection per request would cost a connect each time.
     def check(self) -> None:
         """Open (or create) the file and its tables now; StorageError says why not."""
-        self._conn()
+        self._run(lambda conn: None)
 
     def _prepare_file(self) -> None:
         """Create the directory and file owner-only, and the tables, once per process."""
@@ -126,15 +131,19 @@ class SQLiteAdapter(AbstractPersistenceAdapter):  # type: ignore[misc]
         fd = os.open(self.path, os.O_CREAT | os.O_RDWR, 0o600)
         os.close(fd)
         conn = self._connect()
-        with conn:
-            conn.execute("PRAGMA journal_mode=WAL")
-            for statement in SCHEMA:
-                conn.execute(statement)
-        self._local.conn = conn
+        try:
+            with conn:
+                conn.execute("PRAGMA journal_mode=WAL")
+                for statement in SCHEMA:
+                    conn.execute(statement)
+        except BaseException:
+            conn.close()
+            raise
+        self._idle.append(conn)
 
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(
-            self.path, timeout=self.busy_timeout, isolation_level=None, check_same_thread=True
+            self.path, timeout=self.busy_timeout, isolation_level=None, check_same_thread=False
         )
         conn.execute("PRAGMA synchronous=NORMAL")
         # Deleted records are overwritten, not just unlinked: "forget us" means gone.
@@ -143,34 +152,41 @@ class SQLiteAdapter(AbstractPersistenceAdapter):  # type: ignore[misc]
         conn.execute(f"PRAGMA journal_size_limit={JOURNAL_SIZE_LIMIT}")
         return conn
 
-    def _conn(self) -> sqlite3.Connection:
-        if not self._prepared:
-            with self._prepare_lock:
-                if not self._prepared:
-                    self._wrap(self._prepare_file)
-                    self._prepared = True
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = self._wrap(self._connect)
-            self._local.conn = conn
-        return conn
-
-    def _wrap(self, fn: Callable[[], Any]) -> Any:
+    def _run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """Run `fn` on a connection of its own; SQLite and OS failures become StorageError
+        (and that connection is closed, so a broken one is never reused)."""
         try:
-            return fn()
+            if not self._prepared:
+                with self._prepare_lock:
+                    if not self._prepared:
+                        self._prepare_file()
+                        self._prepared = True
+            try:
+                conn = self._idle.pop()
+            except IndexError:
+                conn = self._connect()
         except (sqlite3.Error, OSError) as exc:
-            self._drop_connection()
             raise StorageError(f"storage unavailable: {type(exc).__name__}") from exc
-
-    def _drop_connection(self) -> None:
-        conn = getattr(self._local, "conn", None)
-        self._local.conn = None
-        if conn is not None:
+        try:
+            result = fn(conn)
+        except (sqlite3.Error, OSError) as exc:
             with contextlib.suppress(sqlite3.Error):
                 conn.close()
+            raise StorageError(f"storage unavailable: {type(exc).__name__}") from exc
+        except BaseException:
+            with contextlib.suppress(sqlite3.Error):
+                conn.close()
+            raise
+        if len(self._idle) < POOL_SIZE:
+            self._idle.append(conn)
+        else:
+            conn.close()
+        return result
 
     def close(self) -> None:
-        self._drop_connection()
+        while self._idle:
+            with contextlib.suppress(sqlite3.Error, IndexError):
+                self._idle.pop().close()
 
     # -- the ask-sdk interface ------------------------------------------------
     def get_attributes(self, request_envelope: RequestEnvelope) -> dict[str, Any]:
@@ -222,11 +238,10 @@ class SQLiteAdapter(AbstractPersistenceAdapter):  # type: ignore[misc]
     def _write(self, loaded: Loaded, payload: dict[str, Any], rows: list[dict[str, Any]]) -> str:
         """One transaction: the record if unchanged since `loaded`, and the new practice
         rows. 'written', 'conflict' (someone else wrote) or 'erased' (since our load)."""
-        conn = self._conn()
         text = json.dumps(payload, separators=(",", ":"))
         now = self.clock()
 
-        def transaction() -> str:
+        def transaction(conn: sqlite3.Connection) -> str:
             conn.execute("BEGIN IMMEDIATE")
             try:
                 # Erased after this request loaded (and perhaps begun again since): the
@@ -258,7 +273,7 @@ class SQLiteAdapter(AbstractPersistenceAdapter):  # type: ignore[misc]
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
 
-        outcome: str = self._wrap(transaction)
+        outcome = self._run(transaction)
         if outcome == "written":
             self._local.loaded = Loaded(loaded.key, text, payload, loaded.at)
         return outcome
@@ -269,10 +284,9 @@ class SQLiteAdapter(AbstractPersistenceAdapter):  # type: ignore[misc]
         return row is not None and row[0] >= since
 
     def _read(self, key: str) -> Loaded:
-        conn = self._conn()
         at = self.clock()
-        row = self._wrap(
-            lambda: conn.execute("SELECT data FROM couples WHERE id = ?", (key,)).fetchone()
+        row = self._run(
+            lambda conn: conn.execute("SELECT data FROM couples WHERE id = ?", (key,)).fetchone()
         )
         if row is None:
             return Loaded(key, None, {}, at)
@@ -286,9 +300,8 @@ class SQLiteAdapter(AbstractPersistenceAdapter):  # type: ignore[misc]
 
     def practice_rows(self, key: str) -> list[dict[str, Any]]:
         """Every practice-log entry of a couple, oldest first."""
-        conn = self._conn()
-        rows = self._wrap(
-            lambda: conn.execute(
+        rows = self._run(
+            lambda conn: conn.execute(
                 "SELECT id, kind, at, seconds FROM practice WHERE couple = ? ORDER BY at, id",
                 (key,),
             ).fetchall()
@@ -305,11 +318,10 @@ class SQLiteAdapter(AbstractPersistenceAdapter):  # type: ignore[misc]
     def delete(self, key: str) -> None:
         """Erase a couple: their record and practice rows, leaving only a tombstone; then
         fold the WAL into the file and empty it. Returns only when no copy is left there."""
-        conn = self._conn()
         self._local.loaded = None
         now = self.clock()
 
-        def erase() -> None:
+        def erase(conn: sqlite3.Connection) -> None:
             conn.execute("BEGIN IMMEDIATE")
             try:
                 conn.execute("DELETE FROM couples WHERE id = ?", (key,))
@@ -324,8 +336,8 @@ class SQLiteAdapter(AbstractPersistenceAdapter):  # type: ignore[misc]
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
 
-        self._wrap(erase)
-        self._wrap(lambda: self._truncate_wal(conn))
+        self._run(erase)
+        self._run(self._truncate_wal)
 
     def _truncate_wal(self, conn: sqlite3.Connection) -> None:
         """Checkpoint and truncate the WAL. SQLite reports a reader in the way as 'busy' in
@@ -345,5 +357,6 @@ class SQLiteAdapter(AbstractPersistenceAdapter):  # type: ignore[misc]
             conn.execute(f"PRAGMA busy_timeout={int(self.busy_timeout * 1000)}")
 
     def count(self) -> int:
-        conn = self._conn()
-        return int(self._wrap(lambda: conn.execute("SELECT COUNT(*) FROM couples").fetchone()[0]))
+        return int(
+            self._run(lambda conn: conn.execute("SELECT COUNT(*) FROM couples").fetchone()[0])
+        )
