@@ -68,7 +68,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from skill.config import Config
 from skill.engine import changes
 from skill.errors import StorageError
-from skill.stores.sqlite import erased_marker, user_id_of
+from skill.stores.sqlite import ERASE_MARGIN_SECONDS, erased_marker, user_id_of
 
 log = logging.getLogger("close_together")
 
@@ -202,6 +202,7 @@ class CoupleDynamoDbAdapter(DynamoDbAdapter):  # type: ignore[misc]
         self.create_table = create_table
         self.record_format = record_format
         self.practice_table = table_name + PRACTICE_SUFFIX
+        self.erase_margin = ERASE_MARGIN_SECONDS  # see skill.stores.sqlite
         # The menu a couple starts from (set by build_skill): see changes.diff.
         self.starter_menu: list[dict[str, Any]] | None = None
         self.write_attempts = write_attempts
@@ -251,7 +252,7 @@ class CoupleDynamoDbAdapter(DynamoDbAdapter):  # type: ignore[misc]
         now = float(self.clock())
         tombstone = {
             PARTITION_KEY: "erased#" + erased_marker(key),
-            ERASED_AT: to_dynamo(now),
+            ERASED_AT: to_dynamo(now + self.erase_margin),
             EXPIRES_AT: int(now + TOMBSTONE_SECONDS),
         }
         self._call(
@@ -337,6 +338,9 @@ class CoupleDynamoDbAdapter(DynamoDbAdapter):  # type: ignore[misc]
             if rows:
                 self._write_practice(key, rows, written)
             return
+        if self._erased_since(origin, read):
+            log.info("save dropped: the couple's data was erased meanwhile")
+            return
         log.warning("dynamodb save gave up after %d conflicting writes", self.write_attempts)
         raise StorageError("too many concurrent writes")
 
@@ -360,7 +364,7 @@ class CoupleDynamoDbAdapter(DynamoDbAdapter):  # type: ignore[misc]
             ),
         )
         item = response.get("Item")
-        return bool(item) and float(from_dynamo(item.get(ERASED_AT, 0))) >= since
+        return bool(item) and float(from_dynamo(item.get(ERASED_AT, 0))) > since
 
     def _write(self, key: str, attributes: dict[str, Any], read: _Snapshot) -> str:
         """Put the item only if it is still what `read` saw (compare-and-swap); the new

@@ -41,6 +41,10 @@ log = logging.getLogger("close_together")
 
 SAVE_ATTEMPTS = 20  # compare-and-swap retries when another device keeps writing
 TOMBSTONE_SECONDS = 24 * 3600  # far longer than any request can be in flight
+# A tombstone counts from a moment after the erase: a request that read the record while
+# the erase was committing (or on a server whose clock is a little behind) still counts as
+# having loaded before it. No one can speak to Alexa again within a second of an erase.
+ERASE_MARGIN_SECONDS = 1.0
 ERASE_WAIT_SECONDS = 3.0  # how long an erase waits for readers to let the WAL go
 CHECKPOINT_BUSY_MS = 200
 JOURNAL_SIZE_LIMIT = 1024 * 1024  # the WAL shrinks back to this after a checkpoint
@@ -110,6 +114,7 @@ class SQLiteAdapter(AbstractPersistenceAdapter):  # type: ignore[misc]
         self.path = Path(path)
         self.busy_timeout = busy_timeout
         self.erase_wait = erase_wait
+        self.erase_margin = ERASE_MARGIN_SECONDS
         self.clock = clock
         self._local = threading.local()  # what this thread (or greenlet) last loaded
         self._idle: list[sqlite3.Connection] = []  # list.pop/append are atomic
@@ -281,7 +286,7 @@ class SQLiteAdapter(AbstractPersistenceAdapter):  # type: ignore[misc]
     @staticmethod
     def _erased_since(conn: sqlite3.Connection, key: str, since: float) -> bool:
         row = conn.execute("SELECT at FROM erased WHERE hash = ?", (erased_marker(key),)).fetchone()
-        return row is not None and row[0] >= since
+        return row is not None and row[0] > since
 
     def _read(self, key: str) -> Loaded:
         at = self.clock()
@@ -328,7 +333,7 @@ class SQLiteAdapter(AbstractPersistenceAdapter):  # type: ignore[misc]
                 conn.execute("DELETE FROM practice WHERE couple = ?", (key,))
                 conn.execute(
                     "INSERT OR REPLACE INTO erased (hash, at) VALUES (?, ?)",
-                    (erased_marker(key), now),
+                    (erased_marker(key), now + self.erase_margin),
                 )
                 conn.execute("DELETE FROM erased WHERE at < ?", (now - TOMBSTONE_SECONDS,))
                 conn.execute("COMMIT")
