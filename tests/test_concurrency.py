@@ -1,5 +1,6 @@
 """Several processes (servers) changing one couple's record at once, on SQLite and on DynamoDB:
-everything the skill acknowledged is stored, counted for each kind of change."""
+everything the skill acknowledged is stored, counted for each kind of change (menu items
+added and removed, hugs in the counts and as rows, challenge ways, questions heard)."""
 
 from __future__ import annotations
 
@@ -14,8 +15,10 @@ from skill.builder import build_skill, make_store
 from skill.config import Config
 from skill.engine.state import CHALLENGE_SIZE
 from skill.frontends.web import create_app
+from skill.handlers.talk import DECKS
 from tests.alexa import Conversation
 from tests.test_feature_menu import STARTER
+from tests.test_feature_support import CONTENT
 
 if TYPE_CHECKING:
     from tests.dynalite import Dynalite
@@ -44,7 +47,7 @@ def device(config: Config, n: int, barrier: Any, results: Any) -> None:
     skill = build_skill(config, store=make_store(config), rng=random.Random(n))
     app = create_app(config, skill=skill)
     talk = Conversation(app.test_client(), WallClock(), user=USER)
-    acked: dict[str, list[str]] = {"add": [], "remove": [], "hug": [], "done": [], "name": []}
+    acked: dict[str, list[str]] = {"add": [], "remove": [], "hug": [], "done": [], "asked": []}
     barrier.wait()
     for i in range(ROUNDS):
         idea = f"{FLAVOURS[n]} {IDEAS[i]}"
@@ -65,7 +68,19 @@ def device(config: Config, n: int, barrier: Any, results: Any) -> None:
             reply = talk.say("ChallengeDoneIntent")
             if NOT_SAVED not in reply.text:
                 acked["done"].append("one")
+            reply = talk.say("QuestionIntent")
+            asked = [qid for text, qid in QUESTION_IDS.items() if text in reply.text]
+            if len(asked) == 1 and NOT_SAVED not in reply.text:
+                acked["asked"].append(asked[0])
+            talk.new_session()
     results.put((n, acked))
+
+
+QUESTION_IDS = {
+    CONTENT.line(f"deck.{deck}", i): f"{deck}:{i}"
+    for deck in DECKS
+    for i in range(len(CONTENT.variants(f"deck.{deck}")))
+}
 
 
 def run_devices(config: Config) -> list[dict[str, list[str]]]:
@@ -100,6 +115,7 @@ def check_everything_acknowledged_is_stored(config: Config) -> None:
     removed = [item for a in acked for item in a["remove"]]
     hugs = sum(len(a["hug"]) for a in acked)
     done = sum(len(a["done"]) for a in acked)
+    asked = [qid for a in acked for qid in a["asked"]]
     counts = {
         "menu adds acknowledged": len(added),
         "menu adds stored": sum(idea in menu for idea in added),
@@ -110,6 +126,8 @@ def check_everything_acknowledged_is_stored(config: Config) -> None:
         "hug rows": sum(e["kind"] == "hug" for e in store.practice_rows(USER)),  # type: ignore[attr-defined]
         "challenge ways acknowledged": done,
         "challenge ways stored": stored["challenge"]["done"],
+        "questions heard acknowledged": len(set(asked)),
+        "questions heard stored": len(set(asked) & set(stored.get("recent_deck", []))),
     }
     print(counts)
     assert len(added) == PROCESSES * ROUNDS, "every add should have been acknowledged"
@@ -117,6 +135,8 @@ def check_everything_acknowledged_is_stored(config: Config) -> None:
     assert counts["menu removes stored"] == len(removed) == PROCESSES, counts
     assert counts["hugs counted"] == counts["hug rows"] == hugs == PROCESSES * ROUNDS, counts
     assert counts["challenge ways stored"] == min(done, CHALLENGE_SIZE) == 2 * PROCESSES, counts
+    assert len(asked) == 2 * PROCESSES, "every question should have been recognised"
+    assert counts["questions heard stored"] == counts["questions heard acknowledged"], counts
     untouched = [item for item in STARTER if item not in removed]
     assert all(item in menu for item in untouched), "no other starter item went missing"
 
