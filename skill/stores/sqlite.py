@@ -49,6 +49,8 @@ ERASE_WAIT_SECONDS = 3.0  # how long an erase waits for readers to let the WAL g
 CHECKPOINT_BUSY_MS = 200
 JOURNAL_SIZE_LIMIT = 1024 * 1024  # the WAL shrinks back to this after a checkpoint
 POOL_SIZE = 16  # idle connections kept open
+# A write's guard: the couple was not erased after the request loaded (hash, load time).
+NOT_ERASED = "NOT EXISTS (SELECT 1 FROM erased WHERE hash = ? AND at > ?)"
 T = TypeVar("T")
 
 SCHEMA = (
@@ -241,46 +243,52 @@ class SQLiteAdapter(AbstractPersistenceAdapter):  # type: ignore[misc]
         raise StorageError("record kept changing while saving")
 
     def _write(self, loaded: Loaded, payload: dict[str, Any], rows: list[dict[str, Any]]) -> str:
-        """One transaction: the record if unchanged since `loaded`, and the new practice
-        rows. 'written', 'conflict' (someone else wrote) or 'erased' (since our load)."""
+        """Write the record if it is unchanged since `loaded` and the couple was not erased
+        after that load, with the new practice rows in the same transaction: 'written',
+        'conflict' (someone else wrote) or 'erased'. Without rows (most turns) it is one
+        statement, atomic on its own."""
         text = json.dumps(payload, separators=(",", ":"))
         now = self.clock()
+        key = loaded.key
+        not_erased = (erased_marker(key), loaded.at)
+        if loaded.text is None:
+            sql = (
+                "INSERT INTO couples (id, data, updated_at) SELECT ?, ?, ? "
+                f"WHERE {NOT_ERASED} ON CONFLICT(id) DO NOTHING"
+            )
+            args: tuple[Any, ...] = (key, text, now, *not_erased)
+        else:
+            sql = (
+                "UPDATE couples SET data = ?, updated_at = ? "
+                f"WHERE id = ? AND data = ? AND {NOT_ERASED}"
+            )
+            args = (text, now, key, loaded.text, *not_erased)
 
         def transaction(conn: sqlite3.Connection) -> str:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                # Erased after this request loaded (and perhaps begun again since): the
-                # turn's changes belong to the erased record.
-                if self._erased_since(conn, loaded.key, loaded.at):
-                    return "erased"
-                if loaded.text is None:
-                    written = conn.execute(
-                        "INSERT INTO couples (id, data, updated_at) VALUES (?, ?, ?) "
-                        "ON CONFLICT(id) DO NOTHING",
-                        (loaded.key, text, now),
-                    ).rowcount
-                else:
-                    written = conn.execute(
-                        "UPDATE couples SET data = ?, updated_at = ? WHERE id = ? AND data = ?",
-                        (text, now, loaded.key, loaded.text),
-                    ).rowcount
-                if written != 1:
-                    return "conflict"
-                if rows:
-                    conn.executemany(
-                        "INSERT OR IGNORE INTO practice (couple, id, kind, at, seconds) "
-                        "VALUES (?, ?, ?, ?, ?)",
-                        [(loaded.key, e["id"], e["kind"], e["at"], e.get("seconds")) for e in rows],
-                    )
-                conn.execute("COMMIT")
+            if not rows:
+                written = conn.execute(sql, args).rowcount
+            else:
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    written = conn.execute(sql, args).rowcount
+                    if written == 1:
+                        conn.executemany(
+                            "INSERT OR IGNORE INTO practice (couple, id, kind, at, seconds) "
+                            "VALUES (?, ?, ?, ?, ?)",
+                            [(key, e["id"], e["kind"], e["at"], e.get("seconds")) for e in rows],
+                        )
+                        conn.execute("COMMIT")
+                finally:
+                    if conn.in_transaction:
+                        conn.execute("ROLLBACK")
+            if written == 1:
                 return "written"
-            finally:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
+            # Rare: tell an erase since our load from an ordinary concurrent write.
+            return "erased" if self._erased_since(conn, key, loaded.at) else "conflict"
 
         outcome = self._run(transaction)
         if outcome == "written":
-            self._local.loaded = Loaded(loaded.key, text, payload, loaded.at)
+            self._local.loaded = Loaded(key, text, payload, loaded.at)
         return outcome
 
     @staticmethod
