@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import bench.run as run  # noqa: E402
 from skill.engine import state
 from skill.frontends import web
-from skill.frontends.logs import JsonFormatter  # noqa: E402
+from skill.frontends.logs import JsonFormatter, quiet_record_details  # noqa: E402
 from skill.handlers import interceptors  # noqa: E402  # noqa: E402
 from skill.stores import sqlite as persistence
 
@@ -54,6 +54,7 @@ def main(n: int = 500) -> None:
     handler = logging.StreamHandler(open(os.devnull, "w"))  # noqa: SIM115
     handler.setFormatter(JsonFormatter())
     logging.basicConfig(level=logging.INFO, handlers=[handler])
+    quiet_record_details()  # as `close-together serve` does
     tmp = Path(tempfile.mkdtemp(prefix="ct-breakdown-"))
     pki = run.TestPKI()
     prepared = run.prepare(pki, 100)

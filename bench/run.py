@@ -71,7 +71,7 @@ from bench.http_load import (  # noqa: E402
 from bench.peer_skill import SQLitePersistenceAdapter, create_peer_app  # noqa: E402
 from skill.builder import build_skill  # noqa: E402
 from skill.config import Config  # noqa: E402
-from skill.frontends.logs import JsonFormatter  # noqa: E402
+from skill.frontends.logs import JsonFormatter, quiet_record_details  # noqa: E402
 from skill.frontends.verification import RequestVerifier  # noqa: E402
 from skill.frontends.web import create_app  # noqa: E402
 from skill.stores.sqlite import SQLiteAdapter  # noqa: E402
@@ -927,6 +927,7 @@ def main(argv: list[str] | None = None) -> int:
     handler = logging.StreamHandler(devnull)
     handler.setFormatter(JsonFormatter())
     logging.basicConfig(level=logging.INFO, handlers=[handler])
+    quiet_record_details()
     results: dict[str, Any] = {
         "when": time.strftime("%Y-%m-%d %H:%M %Z"),
         "command": command,

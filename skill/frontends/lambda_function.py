@@ -23,6 +23,7 @@ from ask_sdk_model import RequestEnvelope
 
 from skill.builder import build_skill
 from skill.config import Config
+from skill.frontends.logs import quiet_record_details
 from skill.frontends.serialize import FastSerializer
 
 log = logging.getLogger("close_together")
@@ -55,6 +56,7 @@ def _get_service() -> _Service:
             if _service is None:
                 config = Config.from_env()
                 logging.getLogger("close_together").setLevel(config.log_level)
+                quiet_record_details()
                 _service = _Service(config)
     return _service
 

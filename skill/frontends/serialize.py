@@ -11,8 +11,10 @@ already parsed, rather than text to be parsed again.
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import Enum
 from typing import Any
 
+from ask_sdk_core.exceptions import SerializationException
 from ask_sdk_core.serialize import DefaultSerializer
 
 
@@ -23,6 +25,62 @@ class FastSerializer(DefaultSerializer):  # type: ignore[misc]
     def __init__(self) -> None:
         super().__init__()
         self._classes: dict[str, Any] = {}
+        # Per model class: payload key -> (attribute, type), and attribute -> payload key.
+        # DefaultSerializer rebuilds both from the class for every object it meets.
+        self._reading: dict[type, dict[str, tuple[str, Any]]] = {}
+        self._writing: dict[type, list[tuple[str, str]]] = {}
+
+    def _DefaultSerializer__deserialize_model(self, payload: Any, obj_type: Any) -> Any:
+        """As DefaultSerializer's, with the class's field map computed once."""
+        if not isinstance(payload, dict):  # odd input: whatever DefaultSerializer does with it
+            return super()._DefaultSerializer__deserialize_model(payload, obj_type)  # type: ignore[misc]
+        try:
+            if issubclass(obj_type, Enum):
+                return obj_type(payload)
+            if not hasattr(obj_type, "deserialized_types"):
+                return payload
+            if hasattr(obj_type, "get_real_child_model"):
+                obj_type = self._DefaultSerializer__get_obj_by_discriminator(payload, obj_type)  # type: ignore[attr-defined]
+            fields = self._reading.get(obj_type)
+            if fields is None:
+                names = getattr(obj_type, "attribute_map", {})
+                fields = {
+                    names.get(attr, attr): (attr, kind)
+                    for attr, kind in obj_type.deserialized_types.items()
+                }
+                self._reading[obj_type] = fields
+            model = obj_type()
+            deserialize = self._DefaultSerializer__deserialize  # type: ignore[attr-defined]
+            for key, value in payload.items():
+                field = fields.get(key)
+                if field is None:
+                    setattr(model, key, value)  # as DefaultSerializer keeps unknown fields
+                else:
+                    setattr(model, field[0], deserialize(value, field[1]))
+            return model
+        except Exception as exc:
+            raise SerializationException(str(exc)) from exc
+
+    def serialize(self, obj: Any) -> Any:
+        """As DefaultSerializer's, with each model class's field names computed once."""
+        if obj is None or isinstance(obj, self.PRIMITIVE_TYPES):
+            return obj
+        if isinstance(obj, dict):
+            return {key: self.serialize(value) for key, value in obj.items()}
+        cls = type(obj)
+        fields = self._writing.get(cls)
+        if fields is None:
+            if not hasattr(obj, "deserialized_types"):
+                return super().serialize(obj)  # lists, dates, enums, decimals, and the rest
+            names = getattr(obj, "attribute_map", {})
+            fields = [(attr, names.get(attr, attr)) for attr in obj.deserialized_types]
+            self._writing[cls] = fields
+        out = {}
+        for attr, key in fields:
+            value = getattr(obj, attr)
+            if value is not None:
+                out[key] = self.serialize(value)
+        return out
 
     def _DefaultSerializer__load_class_from_name(self, class_name: str) -> Any:
         found = self._classes.get(class_name)

@@ -122,8 +122,20 @@ class VerificationError(Exception):
 # --------------------------------------------------------------------------- URL rule
 
 
+_ACCEPTED_URLS: dict[str, None] = {}  # Alexa uses a handful; checking one costs ~10 µs
+
+
 def check_cert_chain_url(url: str) -> None:
     """Raise :class:`VerificationError` unless ``url`` is an acceptable SignatureCertChainUrl."""
+    if url in _ACCEPTED_URLS:
+        return
+    _check_cert_chain_url(url)
+    if len(_ACCEPTED_URLS) >= MAX_CACHED_CHAINS:
+        _ACCEPTED_URLS.clear()
+    _ACCEPTED_URLS[url] = None
+
+
+def _check_cert_chain_url(url: str) -> None:
     if any(ord(c) < 0x21 or ord(c) == 0x7F for c in url):
         # urlsplit quietly drops tabs and newlines; a URL that needs them is not Amazon's.
         raise VerificationError("certificate URL contains control characters or spaces")
