@@ -174,10 +174,13 @@ def apply(ops: list[Op], latest: dict[str, Any]) -> dict[str, Any]:
             out.pop(op[1], None)
         elif kind == "max":
             old = out.get(op[1])
-            out[op[1]] = op[2] if not isinstance(old, int | float) else max(old, op[2])
+            if not isinstance(old, int | float) or not isinstance(op[2], int | float):
+                out[op[1]] = op[2] if op[2] is not None else old
+            else:
+                out[op[1]] = max(old, op[2])
         elif kind == "first_seen":
             old = out.get("first_seen")
-            if not isinstance(old, int | float) or op[1] < old:
+            if not isinstance(old, int | float) or (isinstance(op[1], int | float) and op[1] < old):
                 out["first_seen"] = op[1]
         elif kind == "ids":
             _apply_ids(out, op[1], op[2], op[3])
