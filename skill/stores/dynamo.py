@@ -333,10 +333,10 @@ class CoupleDynamoDbAdapter(DynamoDbAdapter):  # type: ignore[misc]
                 continue
             if not read.exists and self._tombstone_since(key, origin.at):
                 # An erase landed while this record was being created: take it back.
-                self._delete_if(key, written)
+                self._delete_if(key, written[0])
                 return
             if rows:
-                self._write_practice(key, rows, written)
+                self._write_practice(key, rows, written[1])
             return
         if self._erased_since(origin, read):
             log.info("save dropped: the couple's data was erased meanwhile")
@@ -366,15 +366,16 @@ class CoupleDynamoDbAdapter(DynamoDbAdapter):  # type: ignore[misc]
         item = response.get("Item")
         return bool(item) and float(from_dynamo(item.get(ERASED_AT, 0))) > since
 
-    def _write(self, key: str, attributes: dict[str, Any], read: _Snapshot) -> str:
+    def _write(self, key: str, attributes: dict[str, Any], read: _Snapshot) -> tuple[str, str]:
         """Put the item only if it is still what `read` saw (compare-and-swap); the new
-        version token is returned."""
+        version token and the record's generation are returned."""
         version = uuid.uuid4().hex
+        generation = read.generation or uuid.uuid4().hex
         item = {
             PARTITION_KEY: key,
             ATTRIBUTES: self._encode(attributes),
             VERSION: version,
-            GENERATION: read.generation or uuid.uuid4().hex,
+            GENERATION: generation,
             UPDATED_AT: to_dynamo(float(self.clock())),
         }
         if not read.exists:
@@ -400,7 +401,7 @@ class CoupleDynamoDbAdapter(DynamoDbAdapter):  # type: ignore[misc]
                 **condition,
             ),
         )
-        return version
+        return version, generation
 
     def _delete_if(self, key: str, version: str) -> None:
         with contextlib.suppress(_Conflict):
@@ -415,9 +416,10 @@ class CoupleDynamoDbAdapter(DynamoDbAdapter):  # type: ignore[misc]
             )
 
     # -- practice-log items --------------------------------------------------------
-    def _write_practice(self, key: str, entries: list[dict[str, Any]], version: str) -> None:
+    def _write_practice(self, key: str, entries: list[dict[str, Any]], generation: str) -> None:
         """Put each entry as its own item (a repeated put changes nothing). If the couple
-        was erased while we wrote, the erase may have missed these: remove them again."""
+        was erased while we wrote (the record gone, or begun again under another
+        generation), the erase may have missed these: remove them again."""
         requests = []
         for entry in {e["id"]: e for e in entries}.values():
             item = {PRACTICE_COUPLE: key, **{k: v for k, v in entry.items() if v is not None}}
@@ -428,12 +430,12 @@ class CoupleDynamoDbAdapter(DynamoDbAdapter):  # type: ignore[misc]
             lambda: self._client.get_item(
                 **self._key_args(key),
                 ConsistentRead=True,
-                ProjectionExpression="#id",
-                ExpressionAttributeNames={"#id": PARTITION_KEY},
+                ProjectionExpression="#g",
+                ExpressionAttributeNames={"#g": GENERATION},
             ),
         )
-        if not still.get("Item"):
-            self._delete_practice(key)
+        if (still.get("Item") or {}).get(GENERATION) != generation:
+            self._delete_practice(key, only={e["id"] for e in entries})
 
     def _practice_items(self, key: str, *, everything: bool = False) -> Iterator[dict[str, Any]]:
         args: dict[str, Any] = {
@@ -460,10 +462,12 @@ class CoupleDynamoDbAdapter(DynamoDbAdapter):  # type: ignore[misc]
                 return
             args["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
-    def _delete_practice(self, key: str) -> None:
+    def _delete_practice(self, key: str, only: set[str] | None = None) -> None:
+        """Delete the couple's practice items (all, or those with the given ids)."""
         requests = [
             {"DeleteRequest": {"Key": {PRACTICE_COUPLE: key, PRACTICE_ID: item[PRACTICE_ID]}}}
             for item in self._practice_items(key)
+            if only is None or item[PRACTICE_ID] in only
         ]
         self._batch(requests)
 
