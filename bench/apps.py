@@ -18,7 +18,7 @@ from flask import Flask
 
 from skill.builder import build_skill
 from skill.config import Config
-from skill.frontends.logs import logging_config
+from skill.frontends.logs import logging_config, quiet_record_details
 from skill.frontends.verification import RequestVerifier
 from skill.frontends.web import create_app
 
@@ -35,4 +35,5 @@ def full_app_verifying() -> Flask:
     config = Config.from_env()
     # Log the way `close-together serve` does (one JSON line per request).
     logging.config.dictConfig(logging_config(config.log_level))
+    quiet_record_details()
     return create_app(config, skill=build_skill(config), verifier=verifier)

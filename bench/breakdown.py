@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import bench.run as run  # noqa: E402
 from skill.engine import state
 from skill.frontends import web
-from skill.frontends.logs import JsonFormatter  # noqa: E402
+from skill.frontends.logs import JsonFormatter, quiet_record_details  # noqa: E402
 from skill.handlers import interceptors  # noqa: E402  # noqa: E402
 from skill.stores import sqlite as persistence
 
@@ -54,6 +54,7 @@ def main(n: int = 500) -> None:
     handler = logging.StreamHandler(open(os.devnull, "w"))  # noqa: SIM115
     handler.setFormatter(JsonFormatter())
     logging.basicConfig(level=logging.INFO, handlers=[handler])
+    quiet_record_details()  # as `close-together serve` does
     tmp = Path(tempfile.mkdtemp(prefix="ct-breakdown-"))
     pki = run.TestPKI()
     prepared = run.prepare(pki, 100)
@@ -70,17 +71,20 @@ def main(n: int = 500) -> None:
     from ask_sdk_core.serialize import DefaultSerializer
     from ask_sdk_core.skill import CustomSkill
 
+    from skill.engine import changes
+    from skill.frontends.serialize import FastSerializer
     from skill.frontends.verification import RequestVerifier
 
     wraps = [
         (RequestVerifier, "verify", "verification"),
-        (DefaultSerializer, "deserialize", "ask-sdk: envelope JSON -> model"),
+        (FastSerializer, "from_json", "ask-sdk: envelope JSON -> model (full)"),
+        (DefaultSerializer, "deserialize", "ask-sdk: envelope JSON -> model (floor)"),
         (DefaultSerializer, "serialize", "ask-sdk: response model -> dict"),
         (CustomSkill, "invoke", "skill.invoke (all below)"),
         (persistence.SQLiteAdapter, "load", "  SQLite read + JSON decode"),
         (state.Couple, "from_attributes", "  Couple.from_attributes (log parse)"),
-        (persistence.SQLiteAdapter, "save", "  SQLite save (re-read, merge, write)"),
-        (persistence, "merge_append_only", "    of which merge_append_only"),
+        (persistence.SQLiteAdapter, "save", "  SQLite save (diff, compare-and-swap write)"),
+        (changes, "diff", "    of which changes.diff"),
         (state.Couple, "to_attributes", "  Couple.to_attributes"),
         (interceptors.LogInterceptor, "process", "  log line (JSON)"),
         (web, "jsonify", "Flask jsonify"),

@@ -68,9 +68,10 @@ from bench.http_load import (  # noqa: E402
     run_load,
     venv_bin,
 )
+from bench.peer_skill import SQLitePersistenceAdapter, create_peer_app  # noqa: E402
 from skill.builder import build_skill  # noqa: E402
 from skill.config import Config  # noqa: E402
-from skill.frontends.logs import JsonFormatter  # noqa: E402
+from skill.frontends.logs import JsonFormatter, quiet_record_details  # noqa: E402
 from skill.frontends.verification import RequestVerifier  # noqa: E402
 from skill.frontends.web import create_app  # noqa: E402
 from skill.stores.sqlite import SQLiteAdapter  # noqa: E402
@@ -84,6 +85,7 @@ START, END = "<!-- bench:results:start -->", "<!-- bench:results:end -->"
 
 REQUEST_TYPES = ("launch", "hug timer", "check-in step", "unknown intent")
 BARE = "bare floor"
+PEER = "idiomatic peer (SQLite adapter, no verify)"
 SQLITE_OFF = "full, SQLite, verify off"
 SQLITE_ON = "full, SQLite, verify on"
 DYNAMO_OFF = "full, DynamoDB, verify off"
@@ -199,6 +201,9 @@ def build_variants(
     tmp: Path, pki: TestPKI, users: int, dynamo_endpoint: str | None
 ) -> list[Variant]:
     variants = [Variant(BARE, test_client_poster(create_bare_app()))]
+    peer_db = tmp / "peer.sqlite3"
+    seed(SQLitePersistenceAdapter(str(peer_db)), users)
+    variants.append(Variant(PEER, test_client_poster(create_peer_app(str(peer_db)))))
     for name, verify in ((SQLITE_OFF, False), (SQLITE_ON, True)):
         config = Config(db_path=tmp / f"{name}.sqlite3", verify=verify, skill_ids=(SKILL_ID,))
         store = SQLiteAdapter(config.db_path)
@@ -333,7 +338,8 @@ CATEGORIES = (
         ("skill/frontends/verification.py", "cryptography"),
     ),
     ("skill: state records (practice log parse/build)", ("skill/engine/state.py",)),
-    ("skill: persistence (SQLite, merge)", ("skill/stores/sqlite.py", "sqlite3")),
+    ("skill: persistence (SQLite)", ("skill/stores/sqlite.py", "sqlite3")),
+    ("skill: operations (changes.diff)", ("skill/engine/changes.py",)),
     ("skill: handlers, content, SSML, interceptors", ("skill/",)),
     (
         "ask-sdk (dispatch, model (de)serialisation)",
@@ -390,13 +396,18 @@ def profile_full(pki: TestPKI, tmp: Path, users: int, n: int) -> dict[str, Any]:
 
 HTTP_LABELS = {
     "bare": "bare floor (gunicorn, 2 workers × 4 threads)",
+    "peer": "idiomatic peer, no verification (gunicorn, 2 workers × 4 threads)",
     "full": "`close-together serve --workers 2` (SQLite, verify off)",
-    "full-verify": "full service, verify on (cached chain), same gunicorn settings",
+    "full-verify": "full service, verify on (cached chain), serve's gunicorn settings",
 }
-HTTP_SERVERS = ("bare", "full", "full-verify")
+HTTP_SERVERS = ("bare", "peer", "full", "full-verify")
 LOAD = {"connections": 16, "reconnect_every": 20}
-GUNICORN_OPTIONS = [  # the same settings `close-together serve --workers 2` uses
+GUNICORN_OPTIONS = [  # gunicorn's usual threaded settings, for the floor and the peer
     "--workers", "2", "--worker-class", "gthread", "--threads", "4",
+    "--graceful-timeout", "10", "--timeout", "30", "--error-logfile", "-",
+]  # fmt: skip
+SERVE_OPTIONS = [  # what `close-together serve --workers 2` uses
+    "--workers", "2", "--worker-class", "gevent", "--worker-connections", "200",
     "--graceful-timeout", "10", "--timeout", "30", "--error-logfile", "-",
 ]  # fmt: skip
 
@@ -412,12 +423,19 @@ def start_server(kind: str, tmp: Path, pki_file: Path, db: Path) -> Server:
             *bind,
             "bench.bare_skill:create_bare_app()",
         ]
+    elif kind == "peer":
+        args = [
+            venv_bin("gunicorn"),
+            *GUNICORN_OPTIONS,
+            *bind,
+            "bench.peer_skill:create_peer_app()",
+        ]
     elif kind == "full":
         args = [venv_bin("close-together"), "serve", "--workers", "2", "--port", str(port)]
         args += ["--no-verify"]
     elif kind == "full-verify":
         env.update(CLOSE_TOGETHER_BENCH_PKI=str(pki_file), CLOSE_TOGETHER_SKILL_ID=SKILL_ID)
-        args = [venv_bin("gunicorn"), *GUNICORN_OPTIONS, *bind, "bench.apps:full_app_verifying()"]
+        args = [venv_bin("gunicorn"), *SERVE_OPTIONS, *bind, "bench.apps:full_app_verifying()"]
     else:
         raise ValueError(kind)
     return Server(args, port, env, tmp / f"server-{kind}-{port}.log", ROOT)
@@ -449,7 +467,7 @@ def http_benchmark(
     try:
         for kind in HTTP_SERVERS:
             db = tmp / f"http-{kind}.sqlite3"
-            seed(SQLiteAdapter(db), users)
+            seed(SQLitePersistenceAdapter(str(db)) if kind == "peer" else SQLiteAdapter(db), users)
             server = start_server(kind, tmp, pki_file, db)
             servers[kind] = server
             server.wait_ready(*probe(pki))
@@ -674,7 +692,8 @@ def render(results: dict[str, Any]) -> str:
         add("")
         add(
             "`save` is what a save costs without a read from the same request: a consistent read, "
-            "the practice-log merge and a conditional put."
+            "the diff and a conditional put. The records are given in the old layout (the whole "
+            "log); the store keeps today's (the last week and counts), so size hardly matters."
         )
         add("")
         add("| log entries | JSON load | map load | JSON save | map save |")
@@ -806,11 +825,12 @@ def plot(results: dict[str, Any]) -> None:
     http = results["http"]["results"]
     labels = {
         "bare": "bare floor",
+        "peer": "idiomatic\npeer",
         "full": "close-together\nserve",
         "full-verify": "full,\nverify on",
     }
     kinds_h = list(http)
-    colors = ["#999", "#1f77b4", "#2ca02c", "#ff7f0e"][: len(kinds_h)]
+    colors = ["#999", "#bbb", "#1f77b4", "#2ca02c", "#ff7f0e"][: len(kinds_h)]
     ax2.bar(range(len(kinds_h)), [http[k]["rps"] for k in kinds_h], color=colors)
     for i, k in enumerate(kinds_h):
         ax2.text(
@@ -821,13 +841,13 @@ def plot(results: dict[str, Any]) -> None:
             va="bottom",
             fontsize=8,
         )
-    ax2.axhline(0.7 * http["bare"]["rps"], color="grey", linestyle=":", linewidth=1)
+    ax2.axhline(http["peer"]["rps"], color="grey", linestyle=":", linewidth=1)
     ax2.set_xticks(range(len(kinds_h)), [labels[k] for k in kinds_h], fontsize=8)
     ax2.set_ylabel("requests per second")
-    ax2.set_title("HTTP, 2 workers × 4 threads, 127.0.0.1")
-    ax2.text(0, 0.7 * http["bare"]["rps"], "70% of floor", va="bottom", fontsize=8)
+    ax2.set_title("HTTP, 2 workers, 127.0.0.1")
+    ax2.text(1.5, http["peer"]["rps"], "the peer", va="bottom", fontsize=8)
     fig.suptitle(
-        "Close Together vs a bare ask-sdk + Flask skill — "
+        "Close Together vs a bare ask-sdk + Flask skill and an idiomatic peer — "
         f"{results['machine']['nproc']} CPUs, {results['machine']['cpu']}"
     )
     fig.tight_layout()
@@ -839,32 +859,45 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
     floor = s[BARE]["all"]["p50"]
     full = s[SQLITE_ON]["all"]
     worst_p99 = max(s[SQLITE_ON][k]["p99"] for k in REQUEST_TYPES)
-    worst_ratio = max(s[SQLITE_ON][k]["p50"] / s[BARE][k]["p50"] for k in REQUEST_TYPES)
     http = results["http"]["results"]
-    ratio = http["full"]["rps"] / http["bare"]["rps"]
+    peer_cpu = http["peer"]["server_cpu_ms_per_request"]
+    verify_cpu = http["full-verify"]["server_cpu_ms_per_request"]
+    in_process_cpu = s[SQLITE_ON]["cpu"]["p50"] / s[PEER]["cpu"]["p50"]
+    sizes = results["log_size"]
+
+    def cost(row: dict[str, float]) -> float:
+        return row["launch"] + row["hug timer"]
+
+    growth = cost(sizes["1000"]) / cost(sizes["0"])
+    throughput = http["full"]["rps"] / http["peer"]["rps"]
     cold = results["cold_start"]["serve_s"]
     lambda_cold = results["cold_start"]["lambda"]["process_start_to_first_answer_s"]
-    cpu_ratio = (
-        http["full"]["server_cpu_ms_per_request"] / http["bare"]["server_cpu_ms_per_request"]
-    )
     return [
         {
-            "target": "in-process p50 (SQLite, verify on) ≤ 2× floor",
-            "measured": f"{full['p50']:.2f} ms vs {floor:.2f} ms = {full['p50'] / floor:.1f}× "
-            f"(worst request type {worst_ratio:.1f}×)",
-            "met": full["p50"] <= 2 * floor,
+            "target": "server CPU per request, verifying every request ≤ the peer's (no "
+            "verification)",
+            "measured": f"HTTP: {verify_cpu:.2f} vs {peer_cpu:.2f} ms = "
+            f"{verify_cpu / peer_cpu:.2f}×; in process (CPU-time p50, SQLite, verify on): "
+            f"{in_process_cpu:.2f}×",
+            "met": verify_cpu <= peer_cpu,
+        },
+        {
+            "target": "cost at 1,000 practice-log entries within 1.1× of the cost at none",
+            "measured": f"{cost(sizes['1000']):.2f} vs {cost(sizes['0']):.2f} ms "
+            f"(launch + hug p50) = {growth:.2f}×",
+            "met": growth <= 1.1,
+        },
+        {
+            "target": "HTTP throughput, 2 workers ≥ the peer's",
+            "measured": f"{http['full']['rps']:.0f} vs {http['peer']['rps']:.0f} req/s "
+            f"= {throughput:.0%}",
+            "met": throughput >= 1.0,
         },
         {
             "target": "in-process p99 (SQLite, verify on) < 5 ms",
             "measured": f"{full['p99']:.2f} ms (worst request type {worst_p99:.2f} ms); "
-            f"CPU-time p99 {s[SQLITE_ON]['cpu']['p99']:.2f} ms",
+            f"p50 {full['p50']:.2f} ms = {full['p50'] / floor:.1f}× the bare floor",
             "met": full["p99"] < 5,
-        },
-        {
-            "target": "HTTP throughput, 2 workers ≥ 70% of floor",
-            "measured": f"{http['full']['rps']:.0f} vs {http['bare']['rps']:.0f} req/s "
-            f"= {ratio:.0%}; server CPU per request {cpu_ratio:.1f}× the floor's",
-            "met": ratio >= 0.7,
         },
         {
             "target": "cold start < 1 s",
@@ -895,6 +928,7 @@ def main(argv: list[str] | None = None) -> int:
     handler = logging.StreamHandler(devnull)
     handler.setFormatter(JsonFormatter())
     logging.basicConfig(level=logging.INFO, handlers=[handler])
+    quiet_record_details()
     results: dict[str, Any] = {
         "when": time.strftime("%Y-%m-%d %H:%M %Z"),
         "command": command,

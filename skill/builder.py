@@ -16,6 +16,7 @@ from ask_sdk_model import Context
 from ask_sdk_model.interfaces.system import SystemState
 
 from skill.config import Config
+from skill.engine import comfort
 from skill.engine.content import Content
 from skill.engine.context import Deps
 from skill.handlers import registry
@@ -32,6 +33,42 @@ def make_store(config: Config) -> AbstractPersistenceAdapter:
 
         return make_dynamodb_adapter(config)
     raise ValueError(f"unknown store {config.store!r} (use sqlite or dynamodb)")
+
+
+class StoreUnavailable(Exception):
+    """The configured store cannot be used at all (a missing package, an unwritable path)."""
+
+
+def check_store(config: Config) -> None:
+    """Raise StoreUnavailable, with one line saying what to do, unless the configured store
+    can start: run by `close-together serve` before it listens, so a worker never dies on it."""
+    if config.store == "dynamodb":
+        try:
+            import ask_sdk_dynamodb  # noqa: F401
+            import boto3  # noqa: F401
+        except ImportError as exc:
+            raise StoreUnavailable(
+                f"CLOSE_TOGETHER_STORE=dynamodb needs {exc.name or 'boto3'}, which is not "
+                "installed: pip install 'close-together[dynamodb]'"
+            ) from None
+        return
+    if config.store != "sqlite":
+        raise StoreUnavailable(f"unknown store {config.store!r} (use sqlite or dynamodb)")
+    from skill.errors import StorageError
+    from skill.stores.sqlite import SQLiteAdapter
+
+    adapter = SQLiteAdapter(config.db_path)
+    try:
+        adapter.check()
+    except StorageError as exc:
+        cause = exc.__cause__
+        why = getattr(cause, "strerror", None) or str(cause or exc)
+        raise StoreUnavailable(
+            f"cannot open the SQLite store at {config.db_path}: {why} "
+            "(set CLOSE_TOGETHER_DB to a writable file)"
+        ) from None
+    finally:
+        adapter.close()
 
 
 class AlexaApiClient(DefaultApiClient):  # type: ignore[misc]
@@ -66,9 +103,12 @@ def build_skill(
     config = config or Config.from_env()
     rng = rng or random.Random()
     deps = Deps(config=config, content=Content.load(config.locale, rng), clock=clock, rng=rng)
-    builder = CustomSkillBuilder(
-        persistence_adapter=store or make_store(config), api_client=AlexaApiClient()
-    )
+    store = store or make_store(config)
+    if hasattr(store, "starter_menu"):
+        # The store replays menu changes on a record another device changed meanwhile; a
+        # couple's first change is told apart from the starter menu they began with.
+        store.starter_menu = [item.to_dict() for item in comfort.starter_menu(deps.content)]
+    builder = CustomSkillBuilder(persistence_adapter=store, api_client=AlexaApiClient())
     for handler in registry.request_handlers(deps):
         builder.add_request_handler(handler)
     for request_interceptor in registry.request_interceptors(deps):

@@ -76,3 +76,35 @@ def test_serve_refuses_to_verify_without_a_skill_id(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     assert b"CLOSE_TOGETHER_SKILL_ID" in result.stderr
+
+
+def refuse_to_start(tmp_path: Path, **env: str) -> tuple[int, str, str]:
+    proc = subprocess.run(
+        [str(BIN), "serve", "--no-verify", "--port", str(free_port()), "--workers", "2"],
+        env={**env_for(tmp_path), **env},
+        capture_output=True,
+        text=True,
+        timeout=20,
+    )
+    return proc.returncode, proc.stdout, proc.stderr
+
+
+def test_dynamodb_without_boto3_refuses_to_start_in_one_line(tmp_path: Path) -> None:
+    hide = tmp_path / "no-boto3"
+    hide.mkdir()
+    (hide / "boto3.py").write_text("raise ImportError(\"No module named 'boto3'\", name='boto3')\n")
+    code, out, err = refuse_to_start(
+        tmp_path, CLOSE_TOGETHER_STORE="dynamodb", PYTHONPATH=str(hide)
+    )
+    assert code == 2 and "listening" not in out
+    assert err.strip().count("\n") == 0, err
+    assert "boto3" in err and "close-together[dynamodb]" in err
+
+
+def test_an_unwritable_sqlite_path_refuses_to_start_in_one_line(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    code, out, err = refuse_to_start(tmp_path, CLOSE_TOGETHER_DB=str(blocker / "db.sqlite3"))
+    assert code == 2 and "listening" not in out
+    assert err.strip().count("\n") == 0, err
+    assert str(blocker / "db.sqlite3") in err and "CLOSE_TOGETHER_DB" in err

@@ -24,6 +24,8 @@ STORED = {
     "menu": "Your closeness menu",
     "challenge": "Your weekly challenge",
     "practice_log": "A practice log",
+    "practice_counts": "a count of each kind",
+    "practice_last": "when it was last done",
 }
 FULL_RECORD = {
     "first_seen": 1.0,

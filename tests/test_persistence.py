@@ -8,11 +8,9 @@ import stat
 import threading
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
 from skill.errors import StorageError
-from skill.stores.sqlite import SQLiteAdapter, merge_append_only
+from skill.stores.sqlite import SQLiteAdapter
 
 
 def entry(i: int, at: float = 1.0) -> dict:
@@ -63,11 +61,6 @@ def test_many_threads_saving_lose_nothing(db_path) -> None:  # type: ignore[no-u
     assert len(adapter.load("u")["practice_log"]) == 80
 
 
-def test_log_is_capped_keeping_the_newest() -> None:
-    merged = merge_append_only([entry(i, i) for i in range(5)], [entry(9, 9)], limit=3)
-    assert [e["id"] for e in merged] == ["e3", "e4", "e9"]
-
-
 def test_unreadable_record_is_a_storage_error(store: SQLiteAdapter, db_path) -> None:  # type: ignore[no-untyped-def]
     store.save("u", {})
     with sqlite3.connect(db_path) as conn:
@@ -97,24 +90,6 @@ def test_directory_that_cannot_be_created_is_a_storage_error(tmp_path) -> None: 
     blocker.write_text("")
     with pytest.raises(StorageError):
         SQLiteAdapter(blocker / "db.sqlite3").load("u")
-
-
-def reference_merge(stored: list[dict], new: list[dict], limit: int) -> list[dict]:
-    seen: dict[str, dict] = {}
-    for e in stored + new:
-        seen.setdefault(e["id"], e)
-    return sorted(seen.values(), key=lambda e: e["at"])[-limit:]
-
-
-@given(
-    st.lists(st.integers(0, 30), max_size=15, unique=True),
-    st.lists(st.integers(0, 30), max_size=15),
-    st.integers(1, 20),
-)
-def test_merge_fast_path_agrees_with_a_plain_sorted_union(stored_ats, new_ats, limit) -> None:  # type: ignore[no-untyped-def]
-    stored = [entry(at, float(at)) for at in sorted(stored_ats)]
-    new = [entry(at, float(at)) for at in new_ats]
-    assert merge_append_only(stored, new, limit) == reference_merge(stored, new, limit)
 
 
 def test_save_retries_when_another_device_wrote_in_between(db_path) -> None:  # type: ignore[no-untyped-def]

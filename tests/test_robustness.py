@@ -225,3 +225,17 @@ def test_deep_nesting_inside_the_request_is_not_a_500(client) -> None:  # type: 
     env["request"]["intent"]["slots"] = {"level": {"name": "level", "value": "3", "x": nested}}
     resp = client.post("/", data=json.dumps(env), content_type="application/json")
     assert resp.status_code in (200, 400)
+
+
+def test_skill_event_without_a_user_id_is_a_400_not_a_retry(client) -> None:  # type: ignore[no-untyped-def]
+    env = envelope("LaunchRequest")
+    del env["session"]
+    del env["context"]["System"]["user"]
+    env["request"] = {
+        "type": "AlexaSkillEvent.SkillDisabled",
+        "requestId": "amzn1.echo-api.request.disabled",
+        "timestamp": "2026-11-22T20:00:00Z",
+        "body": {"userInformationPersistenceStatus": "NOT_PERSISTED"},
+    }
+    resp = client.post("/", json=env)
+    assert resp.status_code == 400 and "user id" in resp.get_json()["error"]

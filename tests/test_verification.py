@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import http.server
 import threading
-import urllib.error
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -157,6 +157,9 @@ def test_legacy_sha1_signature_header_alone_is_not_enough(verifier, pki):
         ("https://user@s3.amazonaws.com/echo.api/echo-api-cert.pem", "credentials"),
         ("ftp://s3.amazonaws.com/echo.api/echo-api-cert.pem", "https"),
         ("s3.amazonaws.com/echo.api/echo-api-cert.pem", "https"),
+        ("https://s3.amazonaws.com/echo.api/echo-\tapi-cert.pem", "control"),
+        ("https://s3.amazon\raws.com/echo.api/echo-api-cert.pem", "control"),
+        ("https://s3.amazonaws.com/echo.api/echo api-cert.pem", "control"),
     ],
 )
 def test_bad_cert_url_rejected_before_download(verifier, pki, calls, url, reason):
@@ -485,6 +488,14 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self.send_header("Location", "/echo.api/chain.pem")
             self.send_header("Content-Length", "0")
             self.end_headers()
+        elif self.path == "/trickle-headers":
+            # A status line, then a header one byte at a time: every read makes progress.
+            self.wfile.write(b"HTTP/1.1 200 OK\r\n")
+            for byte in b"X-Slow: " + b"a" * 60:
+                if self.release.wait(0.1):
+                    return
+                self.wfile.write(bytes([byte]))
+                self.wfile.flush()
         elif self.path == "/slow":
             self.release.wait(2.0)  # released at teardown
             self._send(200, b"late", length=True)
@@ -534,10 +545,17 @@ def test_fetch_url_times_out(local_server):
         fetch_url(f"{local_server}/slow", timeout=0.2)
 
 
+def test_fetch_url_has_one_deadline_over_trickled_headers(local_server):
+    started = time.monotonic()
+    with pytest.raises(TimeoutError):
+        fetch_url(f"{local_server}/trickle-headers", timeout=0.5)
+    assert time.monotonic() - started < 1.0
+
+
 def test_fetch_url_refuses_redirects_and_errors(local_server):
-    with pytest.raises(urllib.error.HTTPError):
+    with pytest.raises(OSError, match="302"):
         fetch_url(f"{local_server}/redirect")
-    with pytest.raises(urllib.error.HTTPError):
+    with pytest.raises(OSError, match="404"):
         fetch_url(f"{local_server}/missing")
 
 

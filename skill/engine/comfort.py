@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 
+from skill.engine.content import Content
 from skill.engine.context import Turn, seeded, steady_say
 from skill.engine.session import Comfort, level_bucket
 from skill.engine.state import MenuItem
@@ -59,18 +60,18 @@ def report(
     return None
 
 
-def starter_menu(turn: Turn) -> list[MenuItem]:
+def starter_menu(content: Content) -> list[MenuItem]:
     """The three columns every couple starts from (content data, not code)."""
     items = []
     for kind, key in STARTER_KEYS.items():
-        for text in turn.content.variants(key):
+        for text in content.variants(key):
             items.append(MenuItem(text=text[:1].lower() + text[1:], kind=kind))
     return items
 
 
 def menu_items(turn: Turn) -> list[MenuItem]:
     menu = turn.couple.menu
-    return list(menu) if menu is not None else starter_menu(turn)
+    return list(menu) if menu is not None else starter_menu(turn.content)
 
 
 def pick_menu_item(

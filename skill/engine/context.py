@@ -98,7 +98,7 @@ class Turn:
         }
         if seconds is not None:
             entry["seconds"] = seconds
-        self.couple.practice_log.append(entry)
+        self.couple.add_practice(entry)
         self.changed()
 
     # -- the ritual in this conversation ---------------------------------------------

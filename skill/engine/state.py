@@ -18,7 +18,10 @@ RITUALS = (CHECKIN, CHECKIN_SHORT, HIGHS_LOWS, BREATHING, MASSAGE, WEEKLY)
 # Rituals that are timed quiet split into parts, rather than turns of talk.
 TIMED = (BREATHING, MASSAGE)
 
-PRACTICE_LOG_LIMIT = 1000
+# The record keeps the practice log's recent part (what "how are we doing" and launch read)
+# plus counts and last times per kind; every entry is also its own row in the store.
+PRACTICE_RECENT_SECONDS = 8 * 24 * 3600  # seven calendar days back, in any time zone
+PRACTICE_RECENT_LIMIT = 100
 PRACTICE_KINDS = ("hug", "kiss", CHECKIN, HIGHS_LOWS, BREATHING, MASSAGE, WEEKLY, "challenge")
 
 RECENT_DECK_LIMIT = 50
@@ -58,6 +61,64 @@ def _practice_entry(e: Any) -> dict[str, Any] | None:
     if "seconds" in e:
         entry["seconds"] = _num(e["seconds"])
     return entry
+
+
+def recent_practice(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The part of a practice log a request reads: the entries of the last eight days
+    (counted back from the newest, so no clock is needed), at most a hundred, oldest first."""
+    if not entries:
+        return []
+    if any(a["at"] > b["at"] for a, b in zip(entries, entries[1:], strict=False)):
+        entries = sorted(entries, key=lambda e: e["at"])  # stable
+    since = entries[-1]["at"] - PRACTICE_RECENT_SECONDS
+    start = len(entries)
+    while start > 0 and entries[start - 1]["at"] >= since:
+        start -= 1
+    return entries[max(start, len(entries) - PRACTICE_RECENT_LIMIT) :]
+
+
+def practice_totals(entries: list[dict[str, Any]]) -> tuple[dict[str, int], dict[str, float]]:
+    """How many practices of each kind, and when each kind was last done."""
+    counts: dict[str, int] = {}
+    last: dict[str, float] = {}
+    for e in entries:
+        counts[e["kind"]] = counts.get(e["kind"], 0) + 1
+        last[e["kind"]] = max(last.get(e["kind"], e["at"]), e["at"])
+    return counts, last
+
+
+def is_old_practice_layout(attrs: dict[str, Any]) -> bool:
+    """Records written before entries became rows hold the whole log and no counts."""
+    return "practice_counts" not in attrs and isinstance(attrs.get("practice_log"), list)
+
+
+def practice_entries(raw: Any) -> list[dict[str, Any]]:
+    """Clean practice-log entries from stored data (junk dropped)."""
+    if not isinstance(raw, list):
+        return []
+    return [e for e in map(_practice_entry, raw) if e is not None]
+
+
+def _counts(raw: Any) -> dict[str, int]:
+    if not isinstance(raw, dict):
+        return {}
+    out = {}
+    for kind, n in raw.items():
+        number = _int_or_none(n)
+        if kind in PRACTICE_KINDS and number is not None and number > 0:
+            out[kind] = number
+    return out
+
+
+def _times(raw: Any) -> dict[str, float]:
+    if not isinstance(raw, dict):
+        return {}
+    out = {}
+    for kind, at in raw.items():
+        number = _num(at)
+        if kind in PRACTICE_KINDS and number is not None:
+            out[kind] = number
+    return out
 
 
 @dataclass
@@ -152,7 +213,10 @@ class Couple:
     names: list[str] = field(default_factory=list)
     progress: Progress | None = None
     recent_questions: list[int] = field(default_factory=list)
+    # The practice log's recent entries (see recent_practice); the rest are rows in the store.
     practice_log: list[dict[str, Any]] = field(default_factory=list)
+    practice_counts: dict[str, int] = field(default_factory=dict)
+    practice_last: dict[str, float] = field(default_factory=dict)
     last_seen: float | None = None
     # Deck questions heard lately, as compact ids such as "emotional:12" (oldest first).
     recent_deck: list[str] = field(default_factory=list)
@@ -162,6 +226,13 @@ class Couple:
     weekly_at: float | None = None
     weekly_offered_at: float | None = None
     weekly_declined_at: float | None = None
+
+    def add_practice(self, entry: dict[str, Any]) -> None:
+        """One practice done: in the recent log, the counts and the last times."""
+        kind = entry["kind"]
+        self.practice_log.append(entry)
+        self.practice_counts[kind] = self.practice_counts.get(kind, 0) + 1
+        self.practice_last[kind] = max(self.practice_last.get(kind, entry["at"]), entry["at"])
 
     def prune(self, now: float, resume_seconds: float) -> None:
         """Forget what is no longer useful: an unfinished ritual goes after a week."""
@@ -174,7 +245,9 @@ class Couple:
             "first_seen": self.first_seen,
             "names": list(self.names),
             "recent_questions": list(self.recent_questions),
-            "practice_log": self.practice_log[-PRACTICE_LOG_LIMIT:],
+            "practice_log": recent_practice(self.practice_log),
+            "practice_counts": dict(self.practice_counts),
+            "practice_last": dict(self.practice_last),
         }
         if self.progress is not None:
             attrs["progress"] = self.progress.to_dict()
@@ -204,11 +277,12 @@ class Couple:
             for q in (_int_or_none(x) for x in attrs.get("recent_questions") or [])
             if q is not None
         ]
-        log = [
-            entry
-            for entry in map(_practice_entry, attrs.get("practice_log") or [])
-            if entry is not None
-        ]
+        log = practice_entries(attrs.get("practice_log"))
+        if is_old_practice_layout(attrs):
+            counts, last = practice_totals(log)
+            log = recent_practice(log)
+        else:
+            counts, last = _counts(attrs.get("practice_counts")), _times(attrs.get("practice_last"))
         deck = [q for q in attrs.get("recent_deck") or [] if isinstance(q, str) and ":" in q][
             -RECENT_DECK_LIMIT:
         ]
@@ -223,6 +297,8 @@ class Couple:
             progress=Progress.from_dict(attrs.get("progress")),
             recent_questions=recent,
             practice_log=log,
+            practice_counts=counts,
+            practice_last=last,
             last_seen=_num(attrs.get("last_seen")),
             recent_deck=deck,
             menu=menu,

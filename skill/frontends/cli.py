@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from skill.config import Config
-from skill.frontends.logs import logging_config
+from skill.frontends.logs import logging_config, quiet_record_details
 
 
 def _gunicorn_app(config: Config, options: dict[str, Any]) -> Any:
@@ -32,7 +32,26 @@ def _gunicorn_app(config: Config, options: dict[str, Any]) -> Any:
     return CloseTogetherServer()
 
 
+def worker_options(args: argparse.Namespace) -> dict[str, Any]:
+    """How each worker serves connections.
+
+    gevent (the default): every connection is a greenlet, so a client that sends its request
+    slowly holds only its own greenlet and never a thread a real request needs; gthread
+    hands a connection to one of a few threads before the request is read, so a handful
+    of slow clients can hold them all.
+    """
+    if args.worker_class == "gevent":
+        return {"worker_class": "gevent", "worker_connections": args.connections}
+    return {"worker_class": "gthread" if args.threads > 1 else "sync", "threads": args.threads}
+
+
 def _serve(args: argparse.Namespace) -> int:
+    if args.worker_class == "gevent":
+        # Patch before anything imports ssl or sockets (the checks below import the skill),
+        # as gevent asks; the workers are forked from this process.
+        from gevent import monkey
+
+        monkey.patch_all()
     try:
         config = Config.from_env()
     except ValueError as exc:
@@ -40,8 +59,16 @@ def _serve(args: argparse.Namespace) -> int:
         return 2
     if args.no_verify:
         config = config.with_(verify=False)
+    from skill.builder import StoreUnavailable, check_store
+
+    try:
+        check_store(config)  # one clear line now, rather than every worker dying on it
+    except StoreUnavailable as exc:
+        print(f"close-together: {exc}", file=sys.stderr)
+        return 2
     log_config = logging_config(config.log_level, args.log_format)
     logging.config.dictConfig(log_config)
+    quiet_record_details()
     from skill.frontends.web import make_verifier
 
     try:
@@ -58,8 +85,7 @@ def _serve(args: argparse.Namespace) -> int:
     options = {
         "bind": f"{args.host}:{args.port}",
         "workers": args.workers,
-        "threads": args.threads,
-        "worker_class": "gthread" if args.threads > 1 else "sync",
+        **worker_options(args),
         "graceful_timeout": 10,
         "timeout": 30,
         "accesslog": None,  # request lines are logged by the skill, without personal content
@@ -90,7 +116,16 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=5000)
     serve.add_argument("--workers", type=int, default=1, help="worker processes")
-    serve.add_argument("--threads", type=int, default=4, help="threads per worker")
+    serve.add_argument(
+        "--worker-class",
+        choices=("gevent", "gthread"),
+        default="gevent",
+        help="gevent (default: slow clients cannot hold a thread) or gthread",
+    )
+    serve.add_argument(
+        "--connections", type=int, default=200, help="open connections per gevent worker"
+    )
+    serve.add_argument("--threads", type=int, default=4, help="threads per gthread worker")
     serve.add_argument(
         "--no-verify",
         action="store_true",

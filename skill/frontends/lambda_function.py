@@ -13,18 +13,18 @@ here again, so a function wired to the wrong trigger refuses rather than answers
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 from typing import Any
 
 from ask_sdk_core.exceptions import SerializationException
-from ask_sdk_core.serialize import DefaultSerializer
 from ask_sdk_core.skill import CustomSkill
 from ask_sdk_model import RequestEnvelope
 
 from skill.builder import build_skill
 from skill.config import Config
+from skill.frontends.logs import quiet_record_details
+from skill.frontends.serialize import FastSerializer
 
 log = logging.getLogger("close_together")
 
@@ -42,7 +42,7 @@ class _Service:
     def __init__(self, config: Config) -> None:
         self.config = config
         self.skill: CustomSkill = build_skill(config)
-        self.serializer = DefaultSerializer()
+        self.serializer = FastSerializer()
 
 
 _service: _Service | None = None
@@ -56,6 +56,7 @@ def _get_service() -> _Service:
             if _service is None:
                 config = Config.from_env()
                 logging.getLogger("close_together").setLevel(config.log_level)
+                quiet_record_details()
                 _service = _Service(config)
     return _service
 
@@ -84,7 +85,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         log.warning("rejected request: application id is not this skill's")
         raise WrongSkillError("request is for a different skill")
     try:
-        request_envelope = service.serializer.deserialize(json.dumps(event), RequestEnvelope)
+        request_envelope = service.serializer.from_json(event, RequestEnvelope)
     except SerializationException as exc:
         if "discriminator" not in str(exc):
             raise

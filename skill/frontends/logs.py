@@ -7,18 +7,29 @@ messages and tracebacks can quote what someone said.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import logging
+import time
 from typing import Any
 
 
 class JsonFormatter(logging.Formatter):
+    # One encoder for every line (json.dumps with options builds a new one each call).
+    _encoder = json.JSONEncoder(default=str)
+    _second = -1
+    _stamp = ""
+
+    def _time(self, created: float) -> str:
+        """ISO 8601 UTC with milliseconds; the part up to the second is reused within it."""
+        second = int(created)
+        if second != self._second:
+            self._stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
+            self._second = second
+        return f"{self._stamp}.{int((created - second) * 1000):03d}+00:00"
+
     def format(self, record: logging.LogRecord) -> str:
         data: dict[str, Any] = {
-            "time": dt.datetime.fromtimestamp(record.created, dt.UTC).isoformat(
-                timespec="milliseconds"
-            ),
+            "time": self._time(record.created),
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),
@@ -28,7 +39,15 @@ class JsonFormatter(logging.Formatter):
             data.update(fields)
         if record.exc_info and record.exc_info[0] is not None:
             data["error"] = record.exc_info[0].__name__
-        return json.dumps(data, default=str)
+        return self._encoder.encode(data)
+
+
+def quiet_record_details() -> None:
+    """Skip what no line of ours shows: thread, process and multiprocessing names are
+    looked up for every record otherwise (the logging HOWTO's own optimisation)."""
+    logging.logThreads = False
+    logging.logProcesses = False
+    logging.logMultiprocessing = False
 
 
 def logging_config(level: str, fmt: str = "json") -> dict[str, Any]:

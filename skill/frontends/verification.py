@@ -42,26 +42,27 @@ cached.  The cache is guarded by a lock; the download itself happens outside the
 concurrent cold requests may both fetch (harmless).
 
 Importing this module has no side effects: no network, no file reads.  The trust-root bundle is
-read on first use; the default fetcher (:func:`fetch_url`) uses urllib with a timeout, no
-redirects and a size cap.
+read on first use; the default fetcher (:func:`fetch_url`) has one deadline over the whole
+download, no redirects and a size cap.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import functools
+import http.client
 import json
 import logging
 import math
 import posixpath
 import re
+import socket
 import ssl
 import threading
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 import warnings
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -121,8 +122,23 @@ class VerificationError(Exception):
 # --------------------------------------------------------------------------- URL rule
 
 
+_ACCEPTED_URLS: dict[str, None] = {}  # Alexa uses a handful; checking one costs ~10 µs
+
+
 def check_cert_chain_url(url: str) -> None:
     """Raise :class:`VerificationError` unless ``url`` is an acceptable SignatureCertChainUrl."""
+    if url in _ACCEPTED_URLS:
+        return
+    _check_cert_chain_url(url)
+    if len(_ACCEPTED_URLS) >= MAX_CACHED_CHAINS:
+        _ACCEPTED_URLS.clear()
+    _ACCEPTED_URLS[url] = None
+
+
+def _check_cert_chain_url(url: str) -> None:
+    if any(ord(c) < 0x21 or ord(c) == 0x7F for c in url):
+        # urlsplit quietly drops tabs and newlines; a URL that needs them is not Amazon's.
+        raise VerificationError("certificate URL contains control characters or spaces")
     try:
         parts = urllib.parse.urlsplit(url)
         port = parts.port  # ValueError for a non-numeric / out-of-range port
@@ -145,67 +161,80 @@ def check_cert_chain_url(url: str) -> None:
 # --------------------------------------------------------------------------- default fetcher
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    """Refuse redirects: the validated URL is the only URL we download from."""
-
-    def redirect_request(self, req, fp, code, msg, headers, newurl):  # type: ignore[no-untyped-def]
-        return None
-
-
 @functools.cache
-def _default_opener() -> urllib.request.OpenerDirector:
-    context = ssl.create_default_context(cafile=certifi.where())
-    return urllib.request.build_opener(_NoRedirect(), urllib.request.HTTPSHandler(context=context))
+def _tls_context() -> ssl.SSLContext:
+    return ssl.create_default_context(cafile=certifi.where())
+
+
+def _abort(conn: http.client.HTTPConnection) -> None:
+    """Cut a download off wherever it is (connecting, TLS, headers, body)."""
+    sock = conn.sock
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
 
 
 def fetch_url(
     url: str,
     timeout: float = DEFAULT_FETCH_TIMEOUT,
     max_bytes: int = DEFAULT_MAX_CHAIN_BYTES,
-    *,
-    opener: urllib.request.OpenerDirector | None = None,
 ) -> bytes:
-    """Download ``url`` (http/https only) and return the body.
+    """Download ``url`` (http/https only) and return the body, all within ``timeout``.
 
-    Each socket operation times out after ``timeout`` seconds and the download is abandoned once
-    ``timeout`` has elapsed in total (so the worst case is about twice ``timeout``).  Redirects
-    are refused (HTTPError).  Responses over ``max_bytes`` raise ``ValueError`` -- by declared
-    Content-Length before reading, or while streaming when no length is declared.  Transport
-    failures raise ``OSError`` (``URLError``/``HTTPError``/``TimeoutError``).
+    One deadline covers the whole download: connecting, the TLS handshake, the status line
+    and headers, and the body; when it passes, the socket is shut down wherever the download
+    is, so a server trickling its headers a byte at a time cannot hold a request. Redirects
+    and any status but 200 raise ``OSError``. Responses over ``max_bytes`` raise
+    ``ValueError`` -- by declared Content-Length before reading, or while streaming.
+    Transport failures raise ``OSError`` (``TimeoutError`` once the deadline has passed).
     """
-    scheme = urllib.parse.urlsplit(url).scheme.lower()
+    parts = urllib.parse.urlsplit(url)
+    scheme = parts.scheme.lower()
     if scheme not in ("http", "https"):
         raise ValueError(f"unsupported URL scheme {scheme!r}")
-    if opener is None:
-        opener = _default_opener()
+    host = parts.hostname or ""
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     deadline = time.monotonic() + timeout
-    request = urllib.request.Request(url, headers={"User-Agent": "close-together-skill/1"})
+    conn: http.client.HTTPConnection
+    if scheme == "https":
+        conn = http.client.HTTPSConnection(
+            host, parts.port, timeout=timeout, context=_tls_context()
+        )
+    else:
+        conn = http.client.HTTPConnection(host, parts.port, timeout=timeout)
+    watchdog = threading.Timer(timeout, _abort, args=(conn,))
+    watchdog.daemon = True
+    watchdog.start()
     try:
-        response = opener.open(request, timeout=timeout)
-    except urllib.error.HTTPError as exc:
-        exc.close()
-        raise
-    with response:
-        status = getattr(response, "status", 200)
-        if status != 200:
-            raise OSError(f"unexpected HTTP status {status}")
+        conn.request("GET", target, headers={"User-Agent": "close-together-skill/1"})
+        response = conn.getresponse()
+        if response.status != 200:
+            raise OSError(f"unexpected HTTP status {response.status}")
         declared = response.headers.get("Content-Length", "")
         if declared.strip().isdigit() and int(declared) > max_bytes:
             raise ValueError(f"response larger than {max_bytes} bytes")
-        read = getattr(response, "read1", response.read)
         chunks: list[bytes] = []
         total = 0
         while True:
+            chunk = response.read1(min(64 * 1024, max_bytes + 1 - total))
             if time.monotonic() > deadline:
                 raise TimeoutError("download took too long")
-            chunk = read(min(64 * 1024, max_bytes + 1 - total))
             if not chunk:
                 break
             chunks.append(chunk)
             total += len(chunk)
             if total > max_bytes:
                 raise ValueError(f"response larger than {max_bytes} bytes")
-    return b"".join(chunks)
+        return b"".join(chunks)
+    except (OSError, http.client.HTTPException) as exc:
+        if time.monotonic() > deadline:
+            raise TimeoutError("download took too long") from None
+        if isinstance(exc, OSError):
+            raise
+        raise OSError(f"bad HTTP response: {type(exc).__name__}") from None
+    finally:
+        watchdog.cancel()
+        conn.close()
 
 
 # --------------------------------------------------------------------------- helpers

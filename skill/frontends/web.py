@@ -7,7 +7,6 @@ import logging
 from typing import Any, Protocol
 
 from ask_sdk_core.exceptions import SerializationException
-from ask_sdk_core.serialize import DefaultSerializer
 from ask_sdk_core.skill import CustomSkill
 from ask_sdk_model import RequestEnvelope
 from flask import Flask, Response, jsonify, request
@@ -17,6 +16,7 @@ from skill.builder import build_skill
 from skill.config import Config
 from skill.errors import StorageError
 from skill.frontends import pages
+from skill.frontends.serialize import FastSerializer
 
 log = logging.getLogger("close_together")
 
@@ -58,6 +58,17 @@ def json_depth(value: Any) -> int:
     return deepest
 
 
+def has_user_id(envelope: dict[str, Any]) -> bool:
+    """Whether the envelope names the Alexa user (context.System.user or session.user)."""
+    for path in (("context", "System", "user"), ("session", "user")):
+        node: Any = envelope
+        for part in path:
+            node = node.get(part) if isinstance(node, dict) else None
+        if isinstance(node, dict) and isinstance(node.get("userId"), str) and node["userId"]:
+            return True
+    return False
+
+
 def make_verifier(config: Config) -> Verifier | None:
     """The request verifier, or None when verification is explicitly off."""
     if not config.verify:
@@ -84,7 +95,7 @@ def create_app(
     skill = skill or build_skill(config)
     if verifier is None:
         verifier = make_verifier(config)
-    serializer = DefaultSerializer()
+    serializer = FastSerializer()
 
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
@@ -113,8 +124,8 @@ def create_app(
         except RecursionError:
             raise BadRequest("body is nested too deeply") from None
 
-    def read_envelope() -> tuple[dict[str, Any], str]:
-        """The parsed envelope (for checks) and its text (for ask-sdk's deserializer)."""
+    def read_envelope() -> dict[str, Any]:
+        """The parsed envelope, checked and verified."""
         if request.mimetype != "application/json":
             raise BadRequest("content type must be application/json", 415)
         length = request.content_length
@@ -131,18 +142,19 @@ def create_app(
         if isinstance(session, dict) and json_depth(session.get("attributes")) > MAX_JSON_DEPTH:
             raise BadRequest("session attributes are nested too deeply")
         try:
-            return envelope, body.decode("utf-8")
+            body.decode("utf-8")  # json.loads would take UTF-16 and UTF-32 too
         except UnicodeDecodeError:
             raise BadRequest("body must be UTF-8 JSON") from None
+        return envelope
 
     @app.post("/")
     def alexa() -> Response | tuple[Response, int]:
-        envelope, text = read_envelope()
+        envelope = read_envelope()
         req = envelope.get("request")
         if not isinstance(req, dict) or not isinstance(req.get("type"), str):
             raise BadRequest("request.type is missing")
         try:
-            request_envelope = serializer.deserialize(text, RequestEnvelope)
+            request_envelope = serializer.from_json(envelope, RequestEnvelope)
         except SerializationException as exc:
             if "discriminator" in str(exc):
                 log.info("request type=unknown intent=- session=- ms=0")
@@ -156,6 +168,9 @@ def create_app(
             raise BadRequest("request is missing")
         if req["type"] in DIALOGUE_REQUESTS and request_envelope.session is None:
             raise BadRequest("session is missing")
+        if req["type"].startswith("AlexaSkillEvent.") and not has_user_id(envelope):
+            # Nothing to delete or keep without one: asking Alexa to retry would not help.
+            raise BadRequest("user id is missing")
         if req["type"] == "IntentRequest" and not isinstance(
             getattr(request_envelope.request.intent, "name", None), str
         ):

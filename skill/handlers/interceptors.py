@@ -99,12 +99,16 @@ class LogInterceptor(AbstractResponseInterceptor):  # type: ignore[misc]
             "storage": attrs.get(OUTCOME, "-"),
             "ms": round(ms, 2),
         }
-        log.info(
-            "request type=%s intent=%s session=%s storage=%s ms=%.1f",
-            kind,
-            intent,
-            ended,
-            fields["storage"],
-            ms,
-            extra={"fields": fields},
-        )
+        if log.isEnabledFor(logging.INFO):
+            # makeRecord + handle: log.info would also walk the stack to find this line.
+            record = log.makeRecord(
+                log.name,
+                logging.INFO,
+                __file__,
+                0,
+                "request type=%s intent=%s session=%s storage=%s ms=%.1f",
+                (kind, intent, ended, fields["storage"], ms),
+                None,
+                extra={"fields": fields},
+            )
+            log.handle(record)

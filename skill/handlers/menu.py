@@ -99,7 +99,7 @@ def matching_items(items: list[MenuItem], said: str) -> list[MenuItem]:
 def own_menu(turn: Turn) -> list[MenuItem]:
     """The couple's menu as a list they own (the starter menu copied on first change)."""
     if turn.couple.menu is None:
-        turn.couple.menu = comfort.starter_menu(turn)
+        turn.couple.menu = comfort.starter_menu(turn.content)
     return turn.couple.menu
 
 

@@ -16,13 +16,23 @@ these differences:
   JSON. DynamoDB trims trailing zeros, so there a float with an integral value (``20.0``)
   loads as the equal ``int`` (``20``); the state layer reads every number through
   ``float()`` anyway.
-* **Saves never lose practice entries.** Each item carries a ``version`` token. A save
-  merges the append-only keys (the practice log) with what is stored and writes with
-  ``ConditionExpression version = :read``; if another server wrote in between, the write is
-  refused, the item is read again, merged again, and retried. The version read by
+* **Saves lose nothing.** Each item carries a ``version`` token. A save writes with
+  ``ConditionExpression version = :read``; if another server wrote in between, the item is
+  read again, this turn's changes (``skill.engine.changes``: a menu item added, a practice
+  done…) are replayed on it, and the write is retried. The version read by
   ``get_attributes`` for the same request is reused for the first attempt, so an ordinary
   turn costs one read and one write. The token is random (not a counter) so that a record
   deleted and re-created can never be mistaken for the one a stale reader saw.
+* **Practice-log entries are their own items** in a second table, ``<table>-practice``
+  (partition key ``couple``, sort key ``id``), written after the record (a put of the same
+  entry is idempotent); the record keeps the recent entries and counts a request reads.
+  Items in the old layout (the whole log in the record) are read as they are, and their
+  entries move to the practice table the next time the record is saved.
+* **Forget is final.** An erase writes a tombstone (``erased#`` + a hash of the user id, the
+  time, nothing else), deletes the record, then the couple's practice items. Each record
+  carries a ``generation`` token made when it was created: a save that loaded before the
+  erase finds the record gone, re-created under another generation, or (for a record it did
+  not see) the tombstone newer than its load, and writes nothing.
 * **The table is created when missing** (on-demand billing), on the first request that finds
   it missing, and the request waits until it is ACTIVE (DynamoDB and dynalite create tables
   asynchronously). Nothing touches the network when the adapter is built.
@@ -46,7 +56,7 @@ import threading
 import time
 import uuid
 import weakref
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -56,8 +66,9 @@ from botocore.config import Config as BotoConfig
 from botocore.exceptions import BotoCoreError, ClientError
 
 from skill.config import Config
+from skill.engine import changes
 from skill.errors import StorageError
-from skill.stores.sqlite import merge_append_only, user_id_of
+from skill.stores.sqlite import ERASE_MARGIN_SECONDS, erased_marker, user_id_of
 
 log = logging.getLogger("close_together")
 
@@ -65,6 +76,14 @@ PARTITION_KEY = "id"
 ATTRIBUTES = "attributes"
 VERSION = "version"
 UPDATED_AT = "updated_at"
+GENERATION = "generation"
+ERASED_AT = "erased_at"
+EXPIRES_AT = "expires_at"  # for a DynamoDB TTL on the table, if one is set up
+PRACTICE_SUFFIX = "-practice"
+PRACTICE_COUPLE = "couple"
+PRACTICE_ID = "id"
+TOMBSTONE_SECONDS = 24 * 3600
+BATCH = 25  # BatchWriteItem's limit
 
 CONNECT_TIMEOUT = 1.0  # seconds: a region-local endpoint answers in milliseconds
 READ_TIMEOUT = 2.0
@@ -145,6 +164,8 @@ class _Snapshot:
     version: str | None
     attributes: dict[str, Any]
     exists: bool = True
+    generation: str | None = None
+    at: float = 0.0  # when it was read (the save's clock), for the tombstone check
 
 
 class _Conflict(Exception):
@@ -161,8 +182,6 @@ class CoupleDynamoDbAdapter(DynamoDbAdapter):  # type: ignore[misc]
         dynamodb_resource: Any,
         create_table: bool = True,
         record_format: str = "json",
-        append_only_keys: Iterable[str] = ("practice_log",),
-        append_only_limit: int = 1000,
         write_attempts: int = WRITE_ATTEMPTS,
         table_wait_seconds: float = TABLE_WAIT_SECONDS,
         clock: Callable[[], float] = time.time,
@@ -182,8 +201,10 @@ class CoupleDynamoDbAdapter(DynamoDbAdapter):  # type: ignore[misc]
             raise ValueError(f"record_format must be one of {RECORD_FORMATS}")
         self.create_table = create_table
         self.record_format = record_format
-        self.append_only_keys = tuple(append_only_keys)
-        self.append_only_limit = append_only_limit
+        self.practice_table = table_name + PRACTICE_SUFFIX
+        self.erase_margin = ERASE_MARGIN_SECONDS  # see skill.stores.sqlite
+        # The menu a couple starts from (set by build_skill): see changes.diff.
+        self.starter_menu: list[dict[str, Any]] | None = None
         self.write_attempts = write_attempts
         self.table_wait_seconds = table_wait_seconds
         self.clock = clock
@@ -194,6 +215,7 @@ class CoupleDynamoDbAdapter(DynamoDbAdapter):  # type: ignore[misc]
         self._table_lock = threading.Lock()
         # The read a request made, kept for its save; dropped when the envelope is collected.
         self._snapshots: dict[int, _Snapshot] = {}
+        self._by_thread = threading.local()  # what load(key) read, for save(key)
 
     # -- the ask-sdk interface ------------------------------------------------
     def get_attributes(self, request_envelope: Any) -> dict[str, Any]:
@@ -202,7 +224,7 @@ class CoupleDynamoDbAdapter(DynamoDbAdapter):  # type: ignore[misc]
         if marker not in self._snapshots:
             weakref.finalize(request_envelope, self._snapshots.pop, marker, None)
         self._snapshots[marker] = snapshot
-        return dict(snapshot.attributes)
+        return changes.copy_record(snapshot.attributes)
 
     def save_attributes(self, request_envelope: Any, attributes: dict[str, Any]) -> None:
         key = self.partition_keygen(request_envelope)
@@ -215,31 +237,61 @@ class CoupleDynamoDbAdapter(DynamoDbAdapter):  # type: ignore[misc]
 
     # -- by key (also used by tools and tests) ----------------------------------
     def load(self, key: str) -> dict[str, Any]:
-        return dict(self._read(key).attributes)
+        snapshot = self._read(key)
+        self._by_thread.loaded = snapshot
+        return changes.copy_record(snapshot.attributes)
 
     def save(self, key: str, attributes: dict[str, Any]) -> None:
-        self._save(key, attributes, None)
+        snapshot = getattr(self._by_thread, "loaded", None)
+        self._by_thread.loaded = None
+        self._save(key, attributes, snapshot if snapshot and snapshot.key == key else None)
 
     def delete(self, key: str) -> None:
+        """Erase a couple: tombstone first (so a save in flight cannot bring them back),
+        then the record, then every practice item."""
+        now = float(self.clock())
+        tombstone = {
+            PARTITION_KEY: "erased#" + erased_marker(key),
+            ERASED_AT: to_dynamo(now + self.erase_margin),
+            EXPIRES_AT: int(now + TOMBSTONE_SECONDS),
+        }
+        self._call(
+            "PutItem", lambda: self._client.put_item(TableName=self.table_name, Item=tombstone)
+        )
         self._call("DeleteItem", lambda: self._client.delete_item(**self._key_args(key)))
+        self._delete_practice(key)
+
+    def practice_rows(self, key: str) -> list[dict[str, Any]]:
+        """Every practice-log entry of a couple, oldest first."""
+        rows = [from_dynamo(item) for item in self._practice_items(key, everything=True)]
+        entries = [
+            {k: v for k, v in row.items() if k != PRACTICE_COUPLE and v is not None} for row in rows
+        ]
+        return sorted(entries, key=lambda e: (e.get("at", 0), e["id"]))
 
     # -- reads and conditional writes --------------------------------------------
     def _key_args(self, key: str) -> dict[str, Any]:
         return {"TableName": self.table_name, "Key": {PARTITION_KEY: key}}
 
     def _read(self, key: str) -> _Snapshot:
+        at = float(self.clock())
         response = self._call(
             "GetItem",
             lambda: self._client.get_item(**self._key_args(key), ConsistentRead=True),
         )
         item = response.get("Item")
         if not item:
-            return _Snapshot(key, None, {}, exists=False)
+            return _Snapshot(key, None, {}, exists=False, at=at)
         attributes = self._decode(item.get(ATTRIBUTES, {}))
         version = item.get(VERSION)
-        if not isinstance(attributes, dict) or not isinstance(version, str | None):
+        generation = item.get(GENERATION)
+        if (
+            not isinstance(attributes, dict)
+            or not isinstance(version, str | None)
+            or not isinstance(generation, str | None)
+        ):
             raise StorageError("stored record is unreadable")
-        return _Snapshot(key, version, attributes)
+        return _Snapshot(key, version, attributes, generation=generation, at=at)
 
     def _encode(self, attributes: dict[str, Any]) -> Any:
         if self.record_format == "map":
@@ -260,35 +312,70 @@ class CoupleDynamoDbAdapter(DynamoDbAdapter):  # type: ignore[misc]
         return from_dynamo(stored)
 
     def _save(self, key: str, attributes: dict[str, Any], snapshot: _Snapshot | None) -> None:
+        """Write this turn's changes; on a conflict replay them on the latest record."""
+        origin = snapshot if snapshot is not None else self._read(key)
+        ops = changes.diff(origin.attributes, attributes, self.starter_menu)
+        payload = changes.current_layout(attributes)
+        read = origin
         for attempt in range(self.write_attempts):
-            if snapshot is None:
-                snapshot = self._read(key)
-            try:
-                self._write(key, self._merged(snapshot.attributes, attributes), snapshot)
+            if self._erased_since(origin, read):
+                log.info("save dropped: the couple's data was erased meanwhile")
                 return
+            rows = changes.new_entries(ops) + changes.old_log_entries(read.attributes)
+            try:
+                written = self._write(key, payload, read)
             except _Conflict:
-                # Someone else wrote first: wait a little, read theirs, merge, try again.
-                snapshot = None
+                # Someone else wrote first: wait a little, read theirs, replay ours on it.
                 if attempt + 1 < self.write_attempts:
                     self.sleep(self._jitter.uniform(0, CONFLICT_BACKOFF * 2**attempt))
+                read = self._read(key)
+                payload = changes.apply(ops, read.attributes)
+                continue
+            if not read.exists and self._tombstone_since(key, origin.at):
+                # An erase landed while this record was being created: take it back.
+                self._delete_if(key, written[0])
+                return
+            if rows:
+                self._write_practice(key, rows, written[1])
+            return
+        if self._erased_since(origin, read):
+            log.info("save dropped: the couple's data was erased meanwhile")
+            return
         log.warning("dynamodb save gave up after %d conflicting writes", self.write_attempts)
         raise StorageError("too many concurrent writes")
 
-    def _merged(self, stored: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
-        payload = dict(new)
-        for name in self.append_only_keys:
-            if name in payload or name in stored:
-                payload[name] = merge_append_only(
-                    stored.get(name) or [], payload.get(name) or [], self.append_only_limit
-                )
-        return payload
+    def _erased_since(self, origin: _Snapshot, latest: _Snapshot) -> bool:
+        """Whether the couple was erased after `origin` was read (so nothing may be saved)."""
+        if origin.exists and not latest.exists:
+            return True
+        if origin.generation is not None and latest.exists:
+            return latest.generation != origin.generation
+        if latest is origin and origin.exists:
+            return False  # unchanged since our own read: the write's condition decides
+        return self._tombstone_since(origin.key, origin.at)
 
-    def _write(self, key: str, attributes: dict[str, Any], read: _Snapshot) -> None:
-        """Put the item only if it is still what `read` saw (compare-and-swap)."""
+    def _tombstone_since(self, key: str, since: float) -> bool:
+        response = self._call(
+            "GetItem",
+            lambda: self._client.get_item(
+                TableName=self.table_name,
+                Key={PARTITION_KEY: "erased#" + erased_marker(key)},
+                ConsistentRead=True,
+            ),
+        )
+        item = response.get("Item")
+        return bool(item) and float(from_dynamo(item.get(ERASED_AT, 0))) > since
+
+    def _write(self, key: str, attributes: dict[str, Any], read: _Snapshot) -> tuple[str, str]:
+        """Put the item only if it is still what `read` saw (compare-and-swap); the new
+        version token and the record's generation are returned."""
+        version = uuid.uuid4().hex
+        generation = read.generation or uuid.uuid4().hex
         item = {
             PARTITION_KEY: key,
             ATTRIBUTES: self._encode(attributes),
-            VERSION: uuid.uuid4().hex,
+            VERSION: version,
+            GENERATION: generation,
             UPDATED_AT: to_dynamo(float(self.clock())),
         }
         if not read.exists:
@@ -314,9 +401,95 @@ class CoupleDynamoDbAdapter(DynamoDbAdapter):  # type: ignore[misc]
                 **condition,
             ),
         )
+        return version, generation
+
+    def _delete_if(self, key: str, version: str) -> None:
+        with contextlib.suppress(_Conflict):
+            self._call(
+                "DeleteItem",
+                lambda: self._client.delete_item(
+                    **self._key_args(key),
+                    ConditionExpression="#v = :v",
+                    ExpressionAttributeNames={"#v": VERSION},
+                    ExpressionAttributeValues={":v": version},
+                ),
+            )
+
+    # -- practice-log items --------------------------------------------------------
+    def _write_practice(self, key: str, entries: list[dict[str, Any]], generation: str) -> None:
+        """Put each entry as its own item (a repeated put changes nothing). If the couple
+        was erased while we wrote (the record gone, or begun again under another
+        generation), the erase may have missed these: remove them again."""
+        requests = []
+        for entry in {e["id"]: e for e in entries}.values():
+            item = {PRACTICE_COUPLE: key, **{k: v for k, v in entry.items() if v is not None}}
+            requests.append({"PutRequest": {"Item": to_dynamo(item)}})
+        self._batch(requests)
+        still = self._call(
+            "GetItem",
+            lambda: self._client.get_item(
+                **self._key_args(key),
+                ConsistentRead=True,
+                ProjectionExpression="#g",
+                ExpressionAttributeNames={"#g": GENERATION},
+            ),
+        )
+        if (still.get("Item") or {}).get(GENERATION) != generation:
+            self._delete_practice(key, only={e["id"] for e in entries})
+
+    def _practice_items(self, key: str, *, everything: bool = False) -> Iterator[dict[str, Any]]:
+        args: dict[str, Any] = {
+            "TableName": self.practice_table,
+            "KeyConditionExpression": "#c = :c",
+            "ExpressionAttributeNames": {"#c": PRACTICE_COUPLE},
+            "ExpressionAttributeValues": {":c": key},
+            "ConsistentRead": True,
+        }
+        if not everything:
+            args["ProjectionExpression"] = "#c, #i"
+            args["ExpressionAttributeNames"]["#i"] = PRACTICE_ID
+        while True:
+            try:
+                page = self._client.query(**args)
+            except ClientError as exc:
+                if exc.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
+                    return  # no practice table yet: nothing was ever written there
+                raise StorageError("storage unavailable: Query") from exc
+            except BotoCoreError as exc:
+                raise StorageError(f"storage unavailable: {type(exc).__name__}") from exc
+            yield from page.get("Items", [])
+            if "LastEvaluatedKey" not in page:
+                return
+            args["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def _delete_practice(self, key: str, only: set[str] | None = None) -> None:
+        """Delete the couple's practice items (all, or those with the given ids)."""
+        requests = [
+            {"DeleteRequest": {"Key": {PRACTICE_COUPLE: key, PRACTICE_ID: item[PRACTICE_ID]}}}
+            for item in self._practice_items(key)
+            if only is None or item[PRACTICE_ID] in only
+        ]
+        self._batch(requests)
+
+    def _batch(self, requests: list[dict[str, Any]]) -> None:
+        """BatchWriteItem in chunks of 25, retrying what DynamoDB leaves unprocessed."""
+        for start in range(0, len(requests), BATCH):
+            pending: dict[str, Any] = {self.practice_table: requests[start : start + BATCH]}
+            for attempt in range(self.write_attempts):
+
+                def write(items: dict[str, Any] = pending) -> Any:
+                    return self._client.batch_write_item(RequestItems=items)
+
+                response = self._call("BatchWriteItem", write, table=self.practice_table)
+                pending = response.get("UnprocessedItems") or {}
+                if not pending:
+                    break
+                self.sleep(self._jitter.uniform(0, CONFLICT_BACKOFF * 2**attempt))
+            else:
+                raise StorageError("practice log could not be written")
 
     # -- errors and the table ---------------------------------------------------
-    def _call(self, operation: str, fn: Callable[[], Any]) -> Any:
+    def _call(self, operation: str, fn: Callable[[], Any], table: str | None = None) -> Any:
         """Run one DynamoDB call; create the table if missing; map failures to StorageError."""
         for first_try in (True, False):
             try:
@@ -326,7 +499,7 @@ class CoupleDynamoDbAdapter(DynamoDbAdapter):  # type: ignore[misc]
                 if code == "ConditionalCheckFailedException":
                     raise _Conflict() from None
                 if code == "ResourceNotFoundException" and first_try and self.create_table:
-                    self._ensure_table()
+                    self._ensure_table(table or self.table_name)
                     continue
                 log.warning("dynamodb %s failed: %s", operation, code)
                 raise StorageError(f"storage unavailable: {code}") from exc
@@ -336,14 +509,21 @@ class CoupleDynamoDbAdapter(DynamoDbAdapter):  # type: ignore[misc]
                 raise StorageError(f"storage unavailable: {name}") from exc
         raise StorageError("storage unavailable: table missing")  # pragma: no cover
 
-    def _ensure_table(self) -> None:
-        """Create the table (if nobody else is) and wait until it is ACTIVE."""
+    def _ensure_table(self, name: str) -> None:
+        """Create a table (if nobody else is) and wait until it is ACTIVE: the record table
+        (key ``id``) or the practice table (``couple`` + ``id``)."""
+        if name == self.practice_table:
+            keys = [(PRACTICE_COUPLE, "HASH"), (PRACTICE_ID, "RANGE")]
+        else:
+            keys = [(PARTITION_KEY, "HASH")]
         with self._table_lock:
             try:
                 self._client.create_table(
-                    TableName=self.table_name,
-                    KeySchema=[{"AttributeName": PARTITION_KEY, "KeyType": "HASH"}],
-                    AttributeDefinitions=[{"AttributeName": PARTITION_KEY, "AttributeType": "S"}],
+                    TableName=name,
+                    KeySchema=[{"AttributeName": k, "KeyType": t} for k, t in keys],
+                    AttributeDefinitions=[
+                        {"AttributeName": k, "AttributeType": "S"} for k, _ in keys
+                    ],
                     BillingMode="PAY_PER_REQUEST",
                 )
                 log.info("dynamodb table created; waiting for it to become active")
@@ -354,13 +534,13 @@ class CoupleDynamoDbAdapter(DynamoDbAdapter):  # type: ignore[misc]
                     raise StorageError(f"cannot create table: {code}") from exc
             except BotoCoreError as exc:
                 raise StorageError(f"cannot create table: {type(exc).__name__}") from exc
-            self._wait_until_active()
+            self._wait_until_active(name)
 
-    def _wait_until_active(self) -> None:
+    def _wait_until_active(self, name: str) -> None:
         deadline = time.monotonic() + self.table_wait_seconds
         while True:
             try:
-                table = self._client.describe_table(TableName=self.table_name)["Table"]
+                table = self._client.describe_table(TableName=name)["Table"]
                 if table.get("TableStatus") == "ACTIVE":
                     return
             except ClientError as exc:

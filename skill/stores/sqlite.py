@@ -1,37 +1,77 @@
 """SQLite persistence behind ask-sdk's AbstractPersistenceAdapter interface.
 
-One row per couple (keyed by the Alexa user id) holding a JSON object of named fields.
-Each save is a single IMMEDIATE transaction; keys listed as append-only (the practice
-log) are merged with what is already stored, so two devices of the same couple saving
-at once never lose each other's entries.
+One row per couple (keyed by the Alexa user id) holds a JSON object of named fields: what a
+request needs, including the practice log's recent entries and counts. Every practice entry
+is also its own row in ``practice``, written once (by its id) in the same transaction.
+
+**Saves lose nothing.** A save writes with a compare-and-swap on the record as this request
+loaded it. If another device wrote in between, the turn's changes (``skill.engine.changes``:
+a menu item added, one more challenge way, a practice…) are replayed on the latest record
+and the write is tried again.
+
+**Forget is final.** An erase deletes the couple's rows and leaves a tombstone (a hash of
+the user id and the time, nothing else) for a day; a save that loaded before the erase finds
+the record gone, or the tombstone newer than its load, and writes nothing. The erase is
+acknowledged only once the write-ahead log has been checkpointed and truncated, so no copy is
+left in the WAL; ``secure_delete`` zeroes the freed space in the file.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
+import logging
 import os
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from ask_sdk_core.attributes_manager import AbstractPersistenceAdapter
 from ask_sdk_model import RequestEnvelope
 
+from skill.engine import changes
 from skill.errors import StorageError
 
-SAVE_ATTEMPTS = 20  # compare-and-swap retries when another device keeps writing
+log = logging.getLogger("close_together")
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS couples (
-    id TEXT PRIMARY KEY,
-    data TEXT NOT NULL,
-    updated_at REAL NOT NULL
+SAVE_ATTEMPTS = 20  # compare-and-swap retries when another device keeps writing
+TOMBSTONE_SECONDS = 24 * 3600  # far longer than any request can be in flight
+# A tombstone counts from a moment after the erase: a request that read the record while
+# the erase was committing (or on a server whose clock is a little behind) still counts as
+# having loaded before it. No one can speak to Alexa again within a second of an erase.
+ERASE_MARGIN_SECONDS = 1.0
+ERASE_WAIT_SECONDS = 3.0  # how long an erase waits for readers to let the WAL go
+CHECKPOINT_BUSY_MS = 200
+JOURNAL_SIZE_LIMIT = 1024 * 1024  # the WAL shrinks back to this after a checkpoint
+POOL_SIZE = 16  # idle connections kept open
+# A write's guard: the couple was not erased after the request loaded (hash, load time).
+NOT_ERASED = "NOT EXISTS (SELECT 1 FROM erased WHERE hash = ? AND at > ?)"
+T = TypeVar("T")
+
+SCHEMA = (
+    """CREATE TABLE IF NOT EXISTS couples (
+        id TEXT PRIMARY KEY,
+        data TEXT NOT NULL,
+        updated_at REAL NOT NULL
+    )""",
+    """CREATE TABLE IF NOT EXISTS practice (
+        couple TEXT NOT NULL,
+        id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        at REAL NOT NULL,
+        seconds REAL,
+        PRIMARY KEY (couple, id)
+    ) WITHOUT ROWID""",
+    """CREATE TABLE IF NOT EXISTS erased (
+        hash TEXT PRIMARY KEY,
+        at REAL NOT NULL
+    ) WITHOUT ROWID""",
 )
-"""
 
 
 def user_id_of(request_envelope: RequestEnvelope) -> str:
@@ -47,25 +87,19 @@ def user_id_of(request_envelope: RequestEnvelope) -> str:
     return str(user_id)
 
 
-def merge_append_only(stored: list[Any], new: list[Any], limit: int) -> list[Any]:
-    """Union of two logs of {'id': ...} entries, oldest first, capped at `limit`."""
-    stored_ids = {str(e["id"]) for e in stored if isinstance(e, dict) and "id" in e}
-    if len(stored_ids) == len(stored):
-        extra = [
-            e for e in new if isinstance(e, dict) and "id" in e and str(e["id"]) not in stored_ids
-        ]
-        last = float(stored[-1].get("at") or 0) if stored else float("-inf")
-        ats = [last] + [float(e.get("at") or 0) for e in extra]
-        in_order = all(a <= b for a, b in zip(ats, ats[1:], strict=False))
-        if in_order and len({str(e["id"]) for e in extra}) == len(extra):
-            # The usual case: nothing new, or entries appended after the stored ones.
-            return (list(stored) + extra)[-limit:]
-    seen: dict[str, Any] = {}
-    for entry in list(stored) + list(new):
-        if isinstance(entry, dict) and "id" in entry:
-            seen.setdefault(str(entry["id"]), entry)
-    ordered = sorted(seen.values(), key=lambda e: float(e.get("at") or 0))  # stable
-    return ordered[-limit:]
+def erased_marker(key: str) -> str:
+    """What a tombstone is keyed by: a hash of the user id, not the id itself."""
+    return hashlib.sha256(b"close-together erased\0" + key.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """A record as one request loaded it: its text (None: no record) and when."""
+
+    key: str
+    text: str | None
+    attributes: dict[str, Any]
+    at: float
 
 
 class SQLiteAdapter(AbstractPersistenceAdapter):  # type: ignore[misc]
@@ -75,74 +109,95 @@ class SQLiteAdapter(AbstractPersistenceAdapter):  # type: ignore[misc]
         self,
         path: str | os.PathLike[str],
         *,
-        append_only_keys: Iterable[str] = ("practice_log",),
-        append_only_limit: int = 1000,
         busy_timeout: float = 5.0,
+        erase_wait: float = ERASE_WAIT_SECONDS,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.path = Path(path)
-        self.append_only_keys = tuple(append_only_keys)
-        self.append_only_limit = append_only_limit
         self.busy_timeout = busy_timeout
+        self.erase_wait = erase_wait
+        self.erase_margin = ERASE_MARGIN_SECONDS
         self.clock = clock
-        self._local = threading.local()
+        self._local = threading.local()  # what this thread (or greenlet) last loaded
+        self._idle: list[sqlite3.Connection] = []  # list.pop/append are atomic
+        # The menu a couple starts from (set by build_skill): see changes.diff.
+        self.starter_menu: list[dict[str, Any]] | None = None
         self._prepared = False
         self._prepare_lock = threading.Lock()
 
     # -- connection handling -------------------------------------------------
+    # Connections are pooled rather than kept per thread: under gevent workers a "thread"
+    # is one request's greenlet, and a connection per request would cost a connect each time.
+    def check(self) -> None:
+        """Open (or create) the file and its tables now; StorageError says why not."""
+        self._run(lambda conn: None)
+
     def _prepare_file(self) -> None:
-        """Create the directory and file owner-only, and the table, once per process."""
+        """Create the directory and file owner-only, and the tables, once per process."""
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         fd = os.open(self.path, os.O_CREAT | os.O_RDWR, 0o600)
         os.close(fd)
         conn = self._connect()
-        with conn:
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute(SCHEMA)
-        self._local.conn = conn
+        try:
+            with conn:
+                conn.execute("PRAGMA journal_mode=WAL")
+                for statement in SCHEMA:
+                    conn.execute(statement)
+        except BaseException:
+            conn.close()
+            raise
+        self._idle.append(conn)
 
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(
-            self.path, timeout=self.busy_timeout, isolation_level=None, check_same_thread=True
+            self.path, timeout=self.busy_timeout, isolation_level=None, check_same_thread=False
         )
         conn.execute("PRAGMA synchronous=NORMAL")
         # Deleted records are overwritten, not just unlinked: "forget us" means gone.
         conn.execute("PRAGMA secure_delete=ON")
+        # Without a limit the WAL keeps its largest size, and old copies of records in it.
+        conn.execute(f"PRAGMA journal_size_limit={JOURNAL_SIZE_LIMIT}")
         return conn
 
-    def _conn(self) -> sqlite3.Connection:
-        if not self._prepared:
-            with self._prepare_lock:
-                if not self._prepared:
-                    self._wrap(self._prepare_file)
-                    self._prepared = True
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = self._wrap(self._connect)
-            self._local.conn = conn
-        return conn
-
-    def _wrap(self, fn: Callable[[], Any]) -> Any:
+    def _run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """Run `fn` on a connection of its own; SQLite and OS failures become StorageError
+        (and that connection is closed, so a broken one is never reused)."""
         try:
-            return fn()
+            if not self._prepared:
+                with self._prepare_lock:
+                    if not self._prepared:
+                        self._prepare_file()
+                        self._prepared = True
+            try:
+                conn = self._idle.pop()
+            except IndexError:
+                conn = self._connect()
         except (sqlite3.Error, OSError) as exc:
-            self._drop_connection()
             raise StorageError(f"storage unavailable: {type(exc).__name__}") from exc
-
-    def _drop_connection(self) -> None:
-        conn = getattr(self._local, "conn", None)
-        self._local.conn = None
-        if conn is not None:
+        try:
+            result = fn(conn)
+        except (sqlite3.Error, OSError) as exc:
             with contextlib.suppress(sqlite3.Error):
                 conn.close()
+            raise StorageError(f"storage unavailable: {type(exc).__name__}") from exc
+        except BaseException:
+            with contextlib.suppress(sqlite3.Error):
+                conn.close()
+            raise
+        if len(self._idle) < POOL_SIZE:
+            self._idle.append(conn)
+        else:
+            conn.close()
+        return result
 
     def close(self) -> None:
-        self._drop_connection()
+        while self._idle:
+            with contextlib.suppress(sqlite3.Error, IndexError):
+                self._idle.pop().close()
 
     # -- the ask-sdk interface ------------------------------------------------
     def get_attributes(self, request_envelope: RequestEnvelope) -> dict[str, Any]:
-        key = user_id_of(request_envelope)
-        return self.load(key)
+        return self.load(user_id_of(request_envelope))
 
     def save_attributes(
         self, request_envelope: RequestEnvelope, attributes: dict[str, Any]
@@ -154,93 +209,167 @@ class SQLiteAdapter(AbstractPersistenceAdapter):  # type: ignore[misc]
 
     # -- by key (also used by tools and tests) -------------------------------
     def load(self, key: str) -> dict[str, Any]:
-        text, data = self._read(key)
-        self._remember(key, text, data)
-        return data
+        loaded = self._read(key)
+        self._local.loaded = loaded  # the base this thread's next save of `key` starts from
+        return changes.copy_record(loaded.attributes)
 
     def save(self, key: str, attributes: dict[str, Any]) -> None:
-        """Merge and write without holding SQLite's write lock while we compute.
+        """Write this turn's changes without losing anyone else's.
 
-        The new record is built from the version this thread last saw, then written with
-        one compare-and-swap statement (atomic on its own); if another device wrote in
-        between, nothing changes and we read again and retry.
+        The first attempt writes `attributes` if the record is still what this thread
+        loaded. Otherwise the turn's operations are replayed on the latest record and the
+        write is tried again; a record erased since the load is left erased.
         """
-        conn = self._conn()
+        loaded = getattr(self._local, "loaded", None)
+        self._local.loaded = None
+        if loaded is None or loaded.key != key:
+            loaded = self._read(key)
+        ops = changes.diff(loaded.attributes, attributes, self.starter_menu)
+        payload = changes.current_layout(attributes)
+        rows = changes.new_entries(ops) + changes.old_log_entries(loaded.attributes)
         for _ in range(SAVE_ATTEMPTS):
-            seen = self._recall(key)
-            text, logs = seen if seen is not None else self._read_logs(key)
-            payload = dict(attributes)
-            for name in self.append_only_keys:
-                if name in payload or name in logs:
-                    payload[name] = merge_append_only(
-                        logs.get(name) or [], payload.get(name) or [], self.append_only_limit
-                    )
-            new_text = json.dumps(payload, separators=(",", ":"))
-            if text is None:
-                sql = (
-                    "INSERT INTO couples (id, data, updated_at) VALUES (?, ?, ?) "
-                    "ON CONFLICT(id) DO NOTHING"
-                )
-                args: tuple[Any, ...] = (key, new_text, self.clock())
-            else:
-                sql = "UPDATE couples SET data = ?, updated_at = ? WHERE id = ? AND data = ?"
-                args = (new_text, self.clock(), key, text)
-            written = self._wrap(lambda: conn.execute(sql, args).rowcount)  # noqa: B023
-            if written == 1:
-                self._remember(key, new_text, payload)
+            outcome = self._write(loaded, payload, rows)
+            if outcome != "conflict":
+                if outcome == "erased":
+                    log.info("save dropped: the couple's data was erased meanwhile")
                 return
-            self._forget_seen()  # someone else wrote first: start from their version
+            latest = self._read(key)
+            if loaded.text is not None and latest.text is None:
+                log.info("save dropped: the couple's data was erased meanwhile")
+                return
+            payload = changes.apply(ops, latest.attributes)
+            rows = changes.new_entries(ops) + changes.old_log_entries(latest.attributes)
+            loaded = Loaded(key, latest.text, latest.attributes, loaded.at)
         raise StorageError("record kept changing while saving")
 
-    # -- reading, and the last version this thread saw --------------------------------
-    def _read(self, key: str) -> tuple[str | None, dict[str, Any]]:
-        conn = self._conn()
-        row = self._wrap(
-            lambda: conn.execute("SELECT data FROM couples WHERE id = ?", (key,)).fetchone()
+    def _write(self, loaded: Loaded, payload: dict[str, Any], rows: list[dict[str, Any]]) -> str:
+        """Write the record if it is unchanged since `loaded` and the couple was not erased
+        after that load, with the new practice rows in the same transaction: 'written',
+        'conflict' (someone else wrote) or 'erased'. Without rows (most turns) it is one
+        statement, atomic on its own."""
+        text = json.dumps(payload, separators=(",", ":"))
+        now = self.clock()
+        key = loaded.key
+        not_erased = (erased_marker(key), loaded.at)
+        if loaded.text is None:
+            sql = (
+                "INSERT INTO couples (id, data, updated_at) SELECT ?, ?, ? "
+                f"WHERE {NOT_ERASED} ON CONFLICT(id) DO NOTHING"
+            )
+            args: tuple[Any, ...] = (key, text, now, *not_erased)
+        else:
+            sql = (
+                "UPDATE couples SET data = ?, updated_at = ? "
+                f"WHERE id = ? AND data = ? AND {NOT_ERASED}"
+            )
+            args = (text, now, key, loaded.text, *not_erased)
+
+        def transaction(conn: sqlite3.Connection) -> str:
+            if not rows:
+                written = conn.execute(sql, args).rowcount
+            else:
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    written = conn.execute(sql, args).rowcount
+                    if written == 1:
+                        conn.executemany(
+                            "INSERT OR IGNORE INTO practice (couple, id, kind, at, seconds) "
+                            "VALUES (?, ?, ?, ?, ?)",
+                            [(key, e["id"], e["kind"], e["at"], e.get("seconds")) for e in rows],
+                        )
+                        conn.execute("COMMIT")
+                finally:
+                    if conn.in_transaction:
+                        conn.execute("ROLLBACK")
+            if written == 1:
+                return "written"
+            # Rare: tell an erase since our load from an ordinary concurrent write.
+            return "erased" if self._erased_since(conn, key, loaded.at) else "conflict"
+
+        outcome = self._run(transaction)
+        if outcome == "written":
+            self._local.loaded = Loaded(key, text, payload, loaded.at)
+        return outcome
+
+    @staticmethod
+    def _erased_since(conn: sqlite3.Connection, key: str, since: float) -> bool:
+        row = conn.execute("SELECT at FROM erased WHERE hash = ?", (erased_marker(key),)).fetchone()
+        return row is not None and row[0] > since
+
+    def _read(self, key: str) -> Loaded:
+        at = self.clock()
+        row = self._run(
+            lambda conn: conn.execute("SELECT data FROM couples WHERE id = ?", (key,)).fetchone()
         )
         if row is None:
-            return None, {}
+            return Loaded(key, None, {}, at)
         try:
             data = json.loads(row[0])
         except json.JSONDecodeError as exc:
             raise StorageError("stored record is unreadable") from exc
         if not isinstance(data, dict):
             raise StorageError("stored record is unreadable")
-        return row[0], data
+        return Loaded(key, row[0], data, at)
 
-    def _read_logs(self, key: str) -> tuple[str | None, dict[str, list[Any]]]:
-        text, data = self._read(key)
-        return text, self._logs_of(data)
+    def practice_rows(self, key: str) -> list[dict[str, Any]]:
+        """Every practice-log entry of a couple, oldest first."""
+        rows = self._run(
+            lambda conn: conn.execute(
+                "SELECT id, kind, at, seconds FROM practice WHERE couple = ? ORDER BY at, id",
+                (key,),
+            ).fetchall()
+        )
+        out = []
+        for entry_id, kind, at, seconds in rows:
+            entry: dict[str, Any] = {"id": entry_id, "kind": kind, "at": at}
+            if seconds is not None:
+                entry["seconds"] = int(seconds) if float(seconds).is_integer() else seconds
+            out.append(entry)
+        return out
 
-    def _logs_of(self, data: dict[str, Any]) -> dict[str, list[Any]]:
-        return {
-            name: list(data[name])
-            for name in self.append_only_keys
-            if isinstance(data.get(name), list)
-        }
-
-    def _remember(self, key: str, text: str | None, data: dict[str, Any]) -> None:
-        self._local.seen = (key, text, self._logs_of(data))
-
-    def _recall(self, key: str) -> tuple[str | None, dict[str, list[Any]]] | None:
-        seen = getattr(self._local, "seen", None)
-        return (seen[1], seen[2]) if seen is not None and seen[0] == key else None
-
-    def _forget_seen(self) -> None:
-        self._local.seen = None
-
+    # -- forgetting -------------------------------------------------------------
     def delete(self, key: str) -> None:
-        """Delete a couple's row, then fold the WAL into the file and empty it, so no copy
-        of the deleted record is left behind in the write-ahead log."""
-        conn = self._conn()
+        """Erase a couple: their record and practice rows, leaving only a tombstone; then
+        fold the WAL into the file and empty it. Returns only when no copy is left there."""
+        self._local.loaded = None
+        now = self.clock()
 
-        def delete_and_truncate() -> None:
-            conn.execute("DELETE FROM couples WHERE id = ?", (key,))
-            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        def erase(conn: sqlite3.Connection) -> None:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                conn.execute("DELETE FROM couples WHERE id = ?", (key,))
+                conn.execute("DELETE FROM practice WHERE couple = ?", (key,))
+                conn.execute(
+                    "INSERT OR REPLACE INTO erased (hash, at) VALUES (?, ?)",
+                    (erased_marker(key), now + self.erase_margin),
+                )
+                conn.execute("DELETE FROM erased WHERE at < ?", (now - TOMBSTONE_SECONDS,))
+                conn.execute("COMMIT")
+            finally:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
 
-        self._forget_seen()
-        self._wrap(delete_and_truncate)
+        self._run(erase)
+        self._run(self._truncate_wal)
+
+    def _truncate_wal(self, conn: sqlite3.Connection) -> None:
+        """Checkpoint and truncate the WAL. SQLite reports a reader in the way as 'busy' in
+        the result row (it does not raise), so check it, and retry within a bound."""
+        deadline = time.monotonic() + self.erase_wait
+        conn.execute(f"PRAGMA busy_timeout={CHECKPOINT_BUSY_MS}")
+        try:
+            while True:
+                busy, wal_frames, _ = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+                if busy == 0 and wal_frames <= 0:
+                    return
+                if time.monotonic() >= deadline:
+                    log.warning("erase: the write-ahead log is still held by a reader")
+                    raise StorageError("erase not complete: a reader holds the write-ahead log")
+                time.sleep(0.02)
+        finally:
+            conn.execute(f"PRAGMA busy_timeout={int(self.busy_timeout * 1000)}")
 
     def count(self) -> int:
-        conn = self._conn()
-        return int(self._wrap(lambda: conn.execute("SELECT COUNT(*) FROM couples").fetchone()[0]))
+        return int(
+            self._run(lambda conn: conn.execute("SELECT COUNT(*) FROM couples").fetchone()[0])
+        )

@@ -1,0 +1,160 @@
+"""Several processes (servers) changing one couple's record at once, on SQLite and on DynamoDB:
+everything the skill acknowledged is stored, counted for each kind of change (menu items
+added and removed, hugs in the counts and as rows, challenge ways, questions heard)."""
+
+from __future__ import annotations
+
+import multiprocessing
+import random
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from skill.builder import build_skill, make_store
+from skill.config import Config
+from skill.engine.state import CHALLENGE_SIZE
+from skill.frontends.web import create_app
+from skill.engine.synonyms import slot_synonyms
+from tests.alexa import Conversation
+from tests.test_feature_menu import STARTER
+from tests.test_feature_support import CONTENT
+
+if TYPE_CHECKING:
+    from tests.dynalite import Dynalite
+
+pytest_plugins = ("tests.dynalite",)
+
+USER = "amzn1.ask.account.CONCURRENTCOUPLE"
+NOT_SAVED = "couldn't save"
+PROCESSES = 4
+ROUNDS = 5
+IDEAS = ("kites", "pottery", "sunsets", "poems", "picnics", "tango", "puzzles", "lanterns")
+FLAVOURS = ("quiet", "silly", "rainy", "golden")
+
+
+class WallClock:
+    """Real time, as the Conversation helper expects a clock object."""
+
+    def __call__(self) -> float:
+        import time
+
+        return time.time()
+
+
+def device(config: Config, n: int, barrier: Any, results: Any) -> None:
+    """One server process with one device of the couple, making changes of every kind."""
+    skill = build_skill(config, store=make_store(config), rng=random.Random(n))
+    app = create_app(config, skill=skill)
+    talk = Conversation(app.test_client(), WallClock(), user=USER)
+    acked: dict[str, list[str]] = {"add": [], "remove": [], "hug": [], "done": [], "asked": []}
+    barrier.wait()
+    for i in range(ROUNDS):
+        idea = f"{FLAVOURS[n]} {IDEAS[i]}"
+        reply = talk.say("AddToMenuIntent", item=idea)
+        if idea in reply.text and NOT_SAVED not in reply.text:
+            acked["add"].append(idea)
+        if i == 0:
+            # Each device takes one starter item off: the first change for several of them.
+            gone = STARTER[n]
+            reply = talk.say("RemoveFromMenuIntent", item=gone)
+            if gone in reply.text and NOT_SAVED not in reply.text:
+                acked["remove"].append(gone)
+        reply = talk.say("HugTimerIntent")
+        if NOT_SAVED not in reply.text:
+            acked["hug"].append("hug")
+        talk.new_session()
+        if i < 2:
+            reply = talk.say("ChallengeDoneIntent")
+            if NOT_SAVED not in reply.text:
+                acked["done"].append("one")
+            reply = talk.say("QuestionIntent")
+            asked = [qid for text, qid in QUESTION_IDS.items() if text in reply.text]
+            if len(asked) == 1 and NOT_SAVED not in reply.text:
+                acked["asked"].append(asked[0])
+            talk.new_session()
+    results.put((n, acked))
+
+
+QUESTION_IDS = {
+    CONTENT.line(f"deck.{deck}", i): f"{deck}:{i}"
+    for deck in slot_synonyms("en-US", "DeckKind")
+    for i in range(len(CONTENT.variants(f"deck.{deck}")))
+}
+
+
+def run_devices(config: Config) -> list[dict[str, list[str]]]:
+    ctx = multiprocessing.get_context("fork")
+    barrier = ctx.Barrier(PROCESSES)
+    results = ctx.Queue()
+    procs = [
+        ctx.Process(target=device, args=(config, n, barrier, results)) for n in range(PROCESSES)
+    ]
+    for p in procs:
+        p.start()
+    out = [results.get(timeout=120)[1] for _ in procs]
+    for p in procs:
+        p.join(timeout=30)
+        assert p.exitcode == 0
+    return out
+
+
+def start_challenge(config: Config) -> None:
+    app = create_app(config, skill=build_skill(config, store=make_store(config)))
+    talk = Conversation(app.test_client(), WallClock(), user=USER)
+    assert "challenge" in talk.say("StartChallengeIntent").text.lower()
+
+
+def check_everything_acknowledged_is_stored(config: Config) -> None:
+    start_challenge(config)
+    acked = run_devices(config)
+    store = make_store(config)
+    stored = store.load(USER)
+    menu = [item["text"] for item in stored["menu"]]
+    added = [idea for a in acked for idea in a["add"]]
+    removed = [item for a in acked for item in a["remove"]]
+    hugs = sum(len(a["hug"]) for a in acked)
+    done = sum(len(a["done"]) for a in acked)
+    asked = [qid for a in acked for qid in a["asked"]]
+    counts = {
+        "menu adds acknowledged": len(added),
+        "menu adds stored": sum(idea in menu for idea in added),
+        "menu removes acknowledged": len(removed),
+        "menu removes stored": sum(item not in menu for item in removed),
+        "hugs acknowledged": hugs,
+        "hugs counted": stored["practice_counts"].get("hug", 0),
+        "hug rows": sum(e["kind"] == "hug" for e in store.practice_rows(USER)),  # type: ignore[attr-defined]
+        "challenge ways acknowledged": done,
+        "challenge ways stored": stored["challenge"]["done"],
+        "questions heard acknowledged": len(set(asked)),
+        "questions heard stored": len(set(asked) & set(stored.get("recent_deck", []))),
+    }
+    print(counts)
+    assert len(added) == PROCESSES * ROUNDS, "every add should have been acknowledged"
+    assert counts["menu adds stored"] == len(added), counts
+    assert counts["menu removes stored"] == len(removed) == PROCESSES, counts
+    assert counts["hugs counted"] == counts["hug rows"] == hugs == PROCESSES * ROUNDS, counts
+    assert counts["challenge ways stored"] == min(done, CHALLENGE_SIZE) == 2 * PROCESSES, counts
+    assert len(asked) == 2 * PROCESSES, "every question should have been recognised"
+    assert counts["questions heard stored"] == counts["questions heard acknowledged"], counts
+    untouched = [item for item in STARTER if item not in removed]
+    assert all(item in menu for item in untouched), "no other starter item went missing"
+
+
+def test_four_servers_on_one_sqlite_file_lose_nothing_acknowledged(tmp_path: Path) -> None:
+    config = Config(db_path=tmp_path / "shared.sqlite3", verify=False)
+    check_everything_acknowledged_is_stored(config)
+
+
+@pytest.mark.usefixtures("dynamo_env")
+def test_four_servers_on_one_dynamodb_table_lose_nothing_acknowledged(
+    dynalite: Dynalite, table_name: str, tmp_path: Path
+) -> None:
+    config = Config(
+        db_path=tmp_path / "unused.sqlite3",
+        store="dynamodb",
+        dynamodb_table=table_name,
+        dynamodb_endpoint=dynalite.endpoint,
+        verify=False,
+    )
+    check_everything_acknowledged_is_stored(config)
