@@ -14,8 +14,8 @@ import pytest
 from skill.builder import build_skill, make_store
 from skill.config import Config
 from skill.engine.state import CHALLENGE_SIZE
-from skill.frontends.web import create_app
 from skill.engine.synonyms import slot_synonyms
+from skill.frontends.web import create_app
 from tests.alexa import Conversation
 from tests.test_feature_menu import STARTER
 from tests.test_feature_support import CONTENT

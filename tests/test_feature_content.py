@@ -131,7 +131,7 @@ def dynamic_keys() -> list[str]:
     keys += [f"practice.{part}" for part in TIMES_OF_DAY]
     keys += ["launch.welcome_back_gap", "help.in_timed", "timed.resume"]
     keys += ["names.saved_one", "names.saved_second", "names.forgotten", "names.none_to_forget"]
-    from skill.handlers.session import HELP_PAGES
+    from skill.handlers.general import HELP_PAGES
 
     keys += [key for page in HELP_PAGES for key in page]
     return sorted(set(keys))

@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 
 from ask_sdk_core.handler_input import HandlerInput
-from ask_sdk_core.utils import is_intent_name, is_request_type
+from ask_sdk_core.utils import is_request_type
 from ask_sdk_model import Response
 from ask_sdk_model.interfaces.audioplayer import (
     AudioItem,
@@ -156,8 +156,7 @@ class PlaybackEventHandler(Handler):
     """Started, stopped, nearly finished, failed: nothing to do but answer (and log a
     failure). There is no next track to enqueue: a ritual plays once."""
 
-    def can_handle(self, handler_input: HandlerInput) -> bool:
-        return any(is_request_type(kind)(handler_input) for kind in PLAYBACK_EVENTS)
+    REQUESTS = PLAYBACK_EVENTS
 
     def respond(self, turn: Turn) -> Response:
         if is_request_type("AudioPlayer.PlaybackFailed")(turn.hi):
@@ -170,8 +169,7 @@ class PlaybackEventHandler(Handler):
 class PlaybackFinishedHandler(Handler):
     """The track played to its end: log the practice, as a spoken ritual is at its close."""
 
-    def can_handle(self, handler_input: HandlerInput) -> bool:
-        return bool(is_request_type("AudioPlayer.PlaybackFinished")(handler_input))
+    REQUESTS = ("AudioPlayer.PlaybackFinished",)
 
     def respond(self, turn: Turn) -> Response:
         track = track_of(getattr(turn.hi.request_envelope.request, "token", None))
@@ -208,9 +206,12 @@ def stop(turn: Turn) -> Response:
 class PlaybackControllerHandler(Handler):
     """Buttons on the device or a remote: play, pause, next, previous (no speech allowed)."""
 
-    def can_handle(self, handler_input: HandlerInput) -> bool:
-        request_type = getattr(handler_input.request_envelope.request, "object_type", "")
-        return str(request_type).startswith("PlaybackController.")
+    REQUESTS = (
+        "PlaybackController.PauseCommandIssued",
+        "PlaybackController.PlayCommandIssued",
+        "PlaybackController.NextCommandIssued",
+        "PlaybackController.PreviousCommandIssued",
+    )
 
     def respond(self, turn: Turn) -> Response:
         kind = str(getattr(turn.hi.request_envelope.request, "object_type", ""))
@@ -228,8 +229,7 @@ class PlaybackControllerHandler(Handler):
 class ExceptionEncounteredHandler(Handler):
     """Alexa could not carry out a directive we sent: log it (no speech allowed)."""
 
-    def can_handle(self, handler_input: HandlerInput) -> bool:
-        return bool(is_request_type("System.ExceptionEncountered")(handler_input))
+    REQUESTS = ("System.ExceptionEncountered",)
 
     def respond(self, turn: Turn) -> Response:
         error = getattr(turn.hi.request_envelope.request, "error", None)
@@ -261,8 +261,10 @@ class AudioIntentHandler(Handler):
     """Pause, resume, stop, cancel, next, previous, start over, repeat, loop and shuffle,
     said while our track is playing (or, paused, as a one-shot request)."""
 
+    INTENTS = AUDIO_INTENTS
+
     def can_handle(self, handler_input: HandlerInput) -> bool:
-        if not any(is_intent_name(name)(handler_input) for name in AUDIO_INTENTS):
+        if not super().can_handle(handler_input):
             return False
         window = self.deps.config.resume_hours * 3600
         return about_audio(handler_input, self.deps.clock(), window)

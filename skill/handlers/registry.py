@@ -11,6 +11,7 @@ from ask_sdk_core.dispatch_components import (
 from skill.engine.context import Deps
 from skill.handlers import (
     audio,
+    general,
     guided,
     interceptors,
     launch,
@@ -18,7 +19,6 @@ from skill.handlers import (
     names,
     pain,
     progress,
-    session,
     talk,
     timed,
     timers,
@@ -28,8 +28,8 @@ from skill.handlers import (
 def request_handlers(deps: Deps) -> list[AbstractRequestHandler]:
     return [
         launch.LaunchHandler(deps),
-        session.SkillDisabledHandler(deps),
-        session.SessionEndedHandler(deps),
+        general.SkillDisabledHandler(deps),
+        general.SessionEndedHandler(deps),
         # Alexa's answer to the timer permission prompt (a request, not an intent).
         timed.PermissionResponseHandler(deps),
         # Long rituals on AudioPlayer (audio.py): playback events, device buttons, Alexa's
@@ -40,7 +40,7 @@ def request_handlers(deps: Deps) -> list[AbstractRequestHandler]:
         audio.PlaybackControllerHandler(deps),
         audio.ExceptionEncounteredHandler(deps),
         audio.AudioIntentHandler(deps),
-        session.ForgetUsHandler(deps),
+        general.ForgetUsHandler(deps),
         timers.HugTimerHandler(deps),
         timers.KissHandler(deps),
         timed.BreathingHandler(deps),
@@ -65,19 +65,19 @@ def request_handlers(deps: Deps) -> list[AbstractRequestHandler]:
         names.SetNamesHandler(deps),
         names.CallMeHandler(deps),
         names.ForgetNamesHandler(deps),
-        session.AboutHandler(deps),
-        session.MoreHandler(deps),
+        general.AboutHandler(deps),
+        general.MoreHandler(deps),
         guided.NextHandler(deps),
         guided.SkipHandler(deps),
         guided.MoreTimeHandler(deps),
-        session.RepeatHandler(deps),
+        general.RepeatHandler(deps),
         guided.StartOverHandler(deps),
         # Every yes or no: the pending question's answer path first (skill.engine.offers).
         guided.YesNoHandler(deps),
-        session.HelpHandler(deps),
-        session.StopHandler(deps),
-        session.FallbackHandler(deps),
-        session.UnknownRequestHandler(deps),  # must stay last
+        general.HelpHandler(deps),
+        general.StopHandler(deps),
+        general.FallbackHandler(deps),
+        general.UnknownRequestHandler(deps),  # must stay last
     ]
 
 
@@ -94,5 +94,5 @@ def response_interceptors(deps: Deps) -> list[AbstractResponseInterceptor]:
     ]
 
 
-def exception_handler(deps: Deps) -> session.CatchAllExceptionHandler:
-    return session.CatchAllExceptionHandler(deps)
+def exception_handler(deps: Deps) -> general.CatchAllExceptionHandler:
+    return general.CatchAllExceptionHandler(deps)
