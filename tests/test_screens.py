@@ -16,6 +16,7 @@ from flask.testing import FlaskClient
 
 from skill.config import Config
 from skill.engine import rituals, tracks
+from skill.engine.ssml import measure
 from skill.handlers import screens
 from tests.alexa import check_response, envelope
 
@@ -87,6 +88,16 @@ def test_no_screen_without_apl(screen_client: FlaskClient, intent: str) -> None:
     env = envelope("IntentRequest", intent)
     env["context"]["System"]["device"]["supportedInterfaces"] = {"AudioPlayer": {}}
     assert renders(post(screen_client, env)) == []
+
+
+def test_talk_time_shows_the_question_in_large_type(screen_client: FlaskClient) -> None:
+    opened = post(screen_client, with_screen(envelope("IntentRequest", "HighsAndLowsIntent")))
+    (render,) = renders(opened)
+    text = render["datasources"]["screen"]["text"]
+    assert text and text in measure(opened["response"]["outputSpeech"]["ssml"]).text
+    assert render["document"] == screens.document("talk")
+    plain = post(screen_client, envelope("IntentRequest", "HighsAndLowsIntent"))
+    assert renders(plain) == [], "no screen, no directive"
 
 
 def test_audio_rituals_show_their_screen(screen_client: FlaskClient) -> None:

@@ -41,6 +41,7 @@ class Reply:
     reprompt: str | None = None
     erase: bool = False  # the couple confirmed "forget everything": the handler erases
     expects: tuple[str, ...] = ()  # what the next turn may bring: "number", "yes_no", "talk"
+    shows: str | None = None  # words for a screen to show in large type during talk time
 
     @property
     def open(self) -> bool:

@@ -304,14 +304,14 @@ def step_speech(turn: Turn, progress: Progress, speech: Speech | None = None) ->
         return play_part(turn, progress, speech)
     step = ritual.steps[progress.step]
     label = partner_label(turn, ritual.steps, progress.step) if step.partner is not None else ""
+    shown = None
     if step.kind == "question":
         if progress.question is None:
             progress.question = pick_question(turn, progress)
             turn.keep(progress)
+        shown = turn.content.line("checkin.questions", progress.question)
         speech.say(
-            steady_say(turn, "checkin.question_intro"),
-            turn.content.line("checkin.questions", progress.question),
-            steady_say(turn, "listen.reminder"),
+            steady_say(turn, "checkin.question_intro"), shown, steady_say(turn, "listen.reminder")
         )
     elif step.kind == "idea":
         bucket = comfort.bucket(turn)
@@ -321,10 +321,13 @@ def step_speech(turn: Turn, progress: Progress, speech: Speech | None = None) ->
         speech.say(steady_say(turn, "checkin.offer_close"))
         return turn.ask(speech, turn.say("checkin.offer_close_reprompt"), *step.expects)
     else:
-        speech.say(steady_say(turn, step.prompt, partner=label))
+        shown = steady_say(turn, step.prompt, partner=label)
+        speech.say(shown)
     if step.talk:
         talk_time(turn, speech, progress.talk_seconds)
-    return turn.ask(speech, turn.say(step.reprompt), *step.expects)
+    reply = turn.ask(speech, turn.say(step.reprompt), *step.expects)
+    reply.shows = shown if step.talk else None
+    return reply
 
 
 def opening(turn: Turn, ritual: Ritual, seconds: int | None) -> str:
@@ -441,9 +444,11 @@ def on_no(turn: Turn, progress: Progress) -> Reply:
         progress.question = pick_question(turn, progress)
         turn.keep(progress)
         speech = Speech().say(turn.say("talk.different_question"))
-        speech.say(turn.content.line("checkin.questions", progress.question))
-        talk_time(turn, speech, progress.talk_seconds)
-        return turn.ask(speech, turn.say(step.reprompt), *step.expects)
+        question = turn.content.line("checkin.questions", progress.question)
+        talk_time(turn, speech.say(question), progress.talk_seconds)
+        reply = turn.ask(speech, turn.say(step.reprompt), *step.expects)
+        reply.shows = question
+        return reply
     speech = Speech()
     if step.kind == "pain":
         speech.say(turn.say("checkin.pain_skipped"))

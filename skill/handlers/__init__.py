@@ -17,6 +17,7 @@ from skill.engine.context import Deps, Reply
 from skill.engine.ssml import Speech
 from skill.engine.synonyms import slot_synonyms
 from skill.errors import StorageError
+from skill.handlers import screens
 from skill.handlers.turn import RequestTurn, forget
 
 log = logging.getLogger("close_together")
@@ -68,6 +69,8 @@ def to_response(turn: RequestTurn, reply: Reply) -> Response:
             output_speech=SsmlOutputSpeech(ssml=Speech().say(reply.reprompt).ssml)
         )
     builder.set_should_end_session(reply.reprompt is None)
+    if reply.shows:
+        screens.talk(turn, reply.shows)  # only where the device has a screen
     turn.hi.attributes_manager.request_attributes[EXPECTS] = list(reply.expects)
     return builder.response
 
