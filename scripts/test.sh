@@ -8,9 +8,7 @@ packages=(espeak-ng libespeak-ng1 sox lame mpg123)
 # Node runs dynalite (a local DynamoDB); only install it when the commands are missing.
 command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)
 scripts/bootstrap.sh "test" "${packages[@]}"
-if [ -x scripts/install_dynalite.sh ]; then
-    scripts/install_dynalite.sh
-fi
-# Amazon's APL validator, for the screen documents (tests/test_screens.py).
+# dynalite for the DynamoDB tests; Amazon's APL validator for the screens (test_screens.py).
+scripts/install_dynalite.sh
 scripts/install_apl_suggester.sh
 exec .venv/bin/python -m pytest "$@"

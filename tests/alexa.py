@@ -86,6 +86,15 @@ def check_response(body: dict[str, Any], request_type: str) -> None:
         assert ssml.measure(reprompt).text, "open sessions need a spoken reprompt"
 
 
+def post(client: Any, env: dict[str, Any]) -> dict[str, Any]:
+    """Send one envelope to the Flask app; the answer, checked as a valid Alexa response."""
+    response = client.post("/", json=env)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    body = response.get_json()
+    check_response(body, env["request"]["type"])
+    return body  # type: ignore[no-any-return]
+
+
 class Reply:
     def __init__(self, body: dict[str, Any]) -> None:
         self.body = body

@@ -19,7 +19,7 @@ from skill.config import Config, ConfigError
 from skill.engine import tracks
 from skill.frontends import audio_files, cli
 from skill.stores.sqlite import SQLiteAdapter
-from tests.alexa import check_response, envelope
+from tests.alexa import envelope, post
 
 AUDIO_URL = "https://close-together.test/audio/"
 USER = "amzn1.ask.account.TESTCOUPLE"
@@ -88,14 +88,6 @@ def player_request(kind: str, **fields: Any) -> dict[str, Any]:
         **fields,
     }
     return env
-
-
-def post(client: FlaskClient, env: dict[str, Any]) -> dict[str, Any]:
-    response = client.post("/", json=env)
-    assert response.status_code == 200, response.get_data(as_text=True)
-    body = response.get_json()
-    check_response(body, env["request"]["type"])
-    return body  # type: ignore[no-any-return]
 
 
 def directives(body: dict[str, Any]) -> list[dict[str, Any]]:

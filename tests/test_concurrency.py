@@ -21,7 +21,7 @@ from tests.test_feature_menu import STARTER
 from tests.test_feature_support import CONTENT
 
 if TYPE_CHECKING:
-    from tests.dynalite import Dynalite
+    pass
 
 pytest_plugins = ("tests.dynalite",)
 
@@ -148,13 +148,7 @@ def test_four_servers_on_one_sqlite_file_lose_nothing_acknowledged(tmp_path: Pat
 
 @pytest.mark.usefixtures("dynamo_env")
 def test_four_servers_on_one_dynamodb_table_lose_nothing_acknowledged(
-    dynalite: Dynalite, table_name: str, tmp_path: Path
+    dynamo_config: Config,
 ) -> None:
-    config = Config(
-        db_path=tmp_path / "unused.sqlite3",
-        store="dynamodb",
-        dynamodb_table=table_name,
-        dynamodb_endpoint=dynalite.endpoint,
-        verify=False,
-    )
+    config = dynamo_config
     check_everything_acknowledged_is_stored(config)

@@ -21,7 +21,7 @@ from skill.stores.sqlite import SQLiteAdapter
 from tests.alexa import envelope
 
 if TYPE_CHECKING:
-    from tests.dynalite import Dynalite
+    pass
 
 pytest_plugins = ("tests.dynalite",)
 
@@ -99,15 +99,9 @@ def test_a_save_in_flight_cannot_undo_an_erase_sqlite(tmp_path: Path, recreate: 
 @pytest.mark.usefixtures("dynamo_env")
 @pytest.mark.parametrize("recreate", [False, True], ids=["erased", "erased-then-new"])
 def test_a_save_in_flight_cannot_undo_an_erase_dynamodb(
-    dynalite: Dynalite, table_name: str, tmp_path: Path, recreate: bool
+    dynamo_config: Config, recreate: bool
 ) -> None:
-    config = Config(
-        db_path=tmp_path / "unused.sqlite3",
-        store="dynamodb",
-        dynamodb_table=table_name,
-        dynamodb_endpoint=dynalite.endpoint,
-        verify=False,
-    )
+    config = dynamo_config
     for _ in range(5):
         stored = names_request_racing_an_erase(config, recreate=recreate)
         assert NAME not in str(stored) and "Ada" not in str(stored)

@@ -92,15 +92,9 @@ def test_an_old_sqlite_file_is_read_then_rewritten_in_todays_layout(
 
 @pytest.mark.usefixtures("dynamo_env")
 def test_an_old_dynamodb_item_is_read_then_rewritten_in_todays_layout(
-    dynalite: Dynalite, table_name: str, tmp_path: Path, clock: Clock
+    dynalite: Dynalite, table_name: str, dynamo_config: Config, clock: Clock
 ) -> None:
-    config = Config(
-        db_path=tmp_path / "unused.sqlite3",
-        store="dynamodb",
-        dynamodb_table=table_name,
-        dynamodb_endpoint=dynalite.endpoint,
-        verify=False,
-    )
+    config = dynamo_config
     store = make_store(config)
     store.load("nobody")  # creates the table
     client = boto3.client("dynamodb", endpoint_url=dynalite.endpoint, region_name="us-east-1")

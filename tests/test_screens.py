@@ -18,7 +18,7 @@ from skill.config import Config
 from skill.engine import rituals, tracks
 from skill.engine.ssml import measure
 from skill.handlers import screens
-from tests.alexa import check_response, envelope
+from tests.alexa import envelope, post
 
 ROOT = Path(__file__).resolve().parents[1]
 VALIDATOR = ROOT / "scripts" / "validate_apl.js"
@@ -32,14 +32,6 @@ def with_screen(env: dict[str, Any], *, audio: bool = False) -> dict[str, Any]:
         supported["AudioPlayer"] = {}
     env["context"]["System"]["device"]["supportedInterfaces"] = supported
     return env
-
-
-def post(client: FlaskClient, env: dict[str, Any]) -> dict[str, Any]:
-    response = client.post("/", json=env)
-    assert response.status_code == 200, response.get_data(as_text=True)
-    body = response.get_json()
-    check_response(body, env["request"]["type"])
-    return body  # type: ignore[no-any-return]
 
 
 def renders(body: dict[str, Any]) -> list[dict[str, Any]]:
