@@ -35,7 +35,11 @@ def create_bare_app() -> Flask:
     """Flask app: POST / deserialises the envelope, invokes the skill, serialises the answer."""
     builder = SkillBuilder()
     builder.add_request_handler(AnswerEverything())
-    skill = builder.create()
+    return flask_front(builder.create())
+
+
+def flask_front(skill: Any) -> Flask:
+    """The plain Flask front end the floor and the peer share: deserialise, invoke, serialise."""
     serializer = DefaultSerializer()
     app = Flask(__name__)
 

@@ -27,11 +27,12 @@ from ask_sdk_core.dispatch_components import (
     AbstractResponseInterceptor,
 )
 from ask_sdk_core.handler_input import HandlerInput
-from ask_sdk_core.serialize import DefaultSerializer
 from ask_sdk_core.skill_builder import CustomSkillBuilder
 from ask_sdk_core.utils import is_intent_name, is_request_type
 from ask_sdk_model import RequestEnvelope, Response
-from flask import Flask, jsonify, request
+from flask import Flask
+
+from bench.bare_skill import flask_front
 
 
 class SQLitePersistenceAdapter(AbstractPersistenceAdapter):  # type: ignore[misc]
@@ -135,18 +136,4 @@ def create_peer_app(path: str | None = None) -> Flask:
         builder.add_request_handler(handler)
     builder.add_global_request_interceptor(LoadAttributes())
     builder.add_global_response_interceptor(SaveAttributes())
-    skill = builder.create()
-    serializer = DefaultSerializer()
-    app = Flask(__name__)
-
-    @app.post("/")
-    def alexa() -> Any:
-        envelope = serializer.deserialize(request.get_data(as_text=True), RequestEnvelope)
-        response = skill.invoke(request_envelope=envelope, context=None)
-        return jsonify(serializer.serialize(response))
-
-    @app.get("/healthz")
-    def healthz() -> Any:
-        return jsonify({"status": "ok"})
-
-    return app
+    return flask_front(builder.create())
