@@ -37,6 +37,7 @@ FINISH = "finish"  # close the ritual (without its optional ending)
 QUIET = "quiet"  # the couple is still talking: more quiet, same turn
 REASK = "reask"  # ask once more, then move on
 CLOCK = "clock"  # no talk clock here: say so and ask the step again
+LONGER = "longer"  # longer talk turns from now on in this ritual
 
 
 @dataclass(frozen=True)
@@ -50,17 +51,32 @@ class Step:
     talk: bool = False  # quiet talk time follows the prompt
     on_no: str = NEXT
     on_unclear: str = QUIET
-    on_more_time: str = CLOCK
+    on_more_time: str = CLOCK  # or LONGER
     after: str | None = None  # acknowledgement said when the couple moves on from it
     expects: tuple[str, ...] = ("talk",)
 
 
-def _talk(kind: str, prompt: str, partner: int | None = None, **more: object) -> Step:
-    return Step(kind, prompt, "talk.reprompt", partner, talk=True, on_more_time="more", **more)  # type: ignore[arg-type]
+def _talk(
+    kind: str,
+    prompt: str,
+    partner: int | None = None,
+    *,
+    on_no: str = NEXT,
+    after: str | None = None,
+) -> Step:
+    """A step with talk time: unclear speech is the couple talking, 'more time' lengthens."""
+    return Step(
+        kind, prompt, "talk.reprompt", partner, talk=True, on_no=on_no, on_more_time=LONGER,
+        after=after,
+    )  # fmt: skip
 
 
-PAIN = Step("pain", "checkin.ask_pain", "checkin.pain_reprompt", on_unclear=REASK,
-            expects=("number",))  # fmt: skip
+def _pain(partner: int) -> Step:
+    """A partner's pain level: a number is awaited; 'no' or 'skip' leave it unsaid."""
+    return Step("pain", "checkin.ask_pain", "checkin.pain_reprompt", partner, on_unclear=REASK,
+                expects=("number",))  # fmt: skip
+
+
 OFFER_HUG = Step("offer_hug", "checkin.offer_hug", "checkin.offer_hug_reprompt", on_no=FINISH,
                  on_unclear=REASK, expects=("yes_no",))  # fmt: skip
 IDEA = Step("idea", "checkin.idea_after", "checkin.idea_reprompt", on_unclear=REASK, expects=())
@@ -160,10 +176,8 @@ RITUALS: dict[str, Ritual] = {
         Ritual(
             CHECKIN, "EveningCheckInIntent", "checkin.opening",
             steps=(
-                Step("pain", "checkin.ask_pain", "checkin.pain_reprompt", 0, on_unclear=REASK,
-                     expects=("number",)),
-                Step("pain", "checkin.ask_pain", "checkin.pain_reprompt", 1, on_unclear=REASK,
-                     expects=("number",)),
+                _pain(0),
+                _pain(1),
                 _talk("question", "checkin.question_intro", on_no=ANOTHER),
                 IDEA,
                 _talk("appreciation", "checkin.appreciation", 0),
@@ -485,7 +499,7 @@ def on_more_time(turn: Turn, progress: Progress) -> Reply:
     step = step_of(progress)
     if step is None:
         return waiting(turn)
-    if step.on_more_time != "more":
+    if step.on_more_time != LONGER:
         speech = Speech().say(turn.say("talk.no_clock"), turn.say(step.reprompt))
         return turn.ask(speech, turn.say(step.reprompt), *step.expects)
     progress.talk_seconds = turn.deps.config.more_talk_seconds
