@@ -49,6 +49,7 @@ CUSTOM_INTENTS = (
     "SetNamesIntent",
     "CallMeIntent",
     "ForgetNamesIntent",
+    "CancelReminderIntent",
     "AboutIntent",
     "MoreIntent",
 )
@@ -443,6 +444,7 @@ def test_custom_intent_has_enough_samples(model: dict[str, Any], intent_name: st
         ("our names are {first} and {second}", "SetNamesIntent"),
         ("call me {name}", "CallMeIntent"),
         ("forget our names", "ForgetNamesIntent"),
+        ("cancel our reminder", "CancelReminderIntent"),
         ("about", "AboutIntent"),
         ("more", "MoreIntent"),
     ],

@@ -16,6 +16,7 @@ from typing import Any
 
 from skill.config import Config
 from skill.engine.content import Content
+from skill.engine.services import Reminders
 from skill.engine.session import Offer, Said, SessionState
 from skill.engine.ssml import Speech
 from skill.engine.state import Couple, Progress
@@ -41,6 +42,12 @@ class Reply:
     reprompt: str | None = None
     erase: bool = False  # the couple confirmed "forget everything": the handler erases
     expects: tuple[str, ...] = ()  # what the next turn may bring: "number", "yes_no", "talk"
+    # A platform permission to ask for ("reminders"): by Alexa's own voice prompt, whose
+    # answer comes back as a request of its own carrying `permission_token`; or, where it
+    # cannot be asked by voice, as a card in the Alexa app (`permission_card`).
+    ask_permission: str | None = None
+    permission_token: str = ""
+    permission_card: str | None = None
 
     @property
     def open(self) -> bool:
@@ -75,6 +82,8 @@ class Turn:
         self._couple: Couple | None = None
         self.dirty = False
         self.is_new_couple = False
+        # Alexa reminders; a request from Alexa replaces this 'not available' one.
+        self.reminders = Reminders()
 
     # -- the couple's record -----------------------------------------------------
     def load_couple(self) -> Couple:

@@ -16,7 +16,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from skill.engine import comfort
+from skill.engine import comfort, reminders
 from skill.engine.context import Reply, Turn, steady_say
 from skill.engine.spoken import duration_words, number_words
 from skill.engine.ssml import CHIME, Speech
@@ -97,6 +97,8 @@ class Ritual:
     steps: tuple[Step, ...] = ()
     length: Length | None = None  # timed rituals
     parts: Callable[[int], tuple[Part, ...]] | None = None
+    # A question that may follow the closing line (None from it: the ritual just closes).
+    follow_up: Callable[[Turn, Progress, Speech], Reply | None] | None = None
 
     @property
     def timed(self) -> bool:
@@ -193,6 +195,7 @@ RITUALS: dict[str, Ritual] = {
         ),
         Ritual(
             WEEKLY, "WeeklyCheckInIntent", "weekly.opening", "weekly.close",
+            follow_up=reminders.offer_after_weekly,
             steps=(
                 _talk("working", "weekly.working"),
                 _talk("would_help", "weekly.would_help"),
@@ -389,7 +392,9 @@ def finish(
     if ritual.name == WEEKLY:
         turn.couple.weekly_at = turn.now
     if ritual.closing:
-        return turn.tell(speech.say(turn.say(ritual.closing)))
+        speech.say(turn.say(ritual.closing))
+        follow_up = ritual.follow_up(turn, progress, speech) if ritual.follow_up else None
+        return follow_up or turn.tell(speech)
     if hug_seconds:
         if comfort.bucket(turn) == "touch" and not asked:
             close_speech(turn, speech)

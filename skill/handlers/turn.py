@@ -12,6 +12,7 @@ from skill.engine.context import Deps, Turn
 from skill.engine.session import SESSION_KEY, Offer, SessionState
 from skill.engine.state import Couple
 from skill.errors import StorageError
+from skill.handlers.alexa_api import AlexaReminders
 
 log = logging.getLogger("close_together")
 
@@ -53,6 +54,7 @@ class RequestTurn(Turn):
             session_state(handler_input),
             new_session=session is None or bool(session.new),
         )
+        self.reminders = AlexaReminders(handler_input)
         attrs = handler_input.attributes_manager.request_attributes
         # The question the last response asked, taken from the session once per request.
         pending = attrs.get(PENDING, self.pending)
