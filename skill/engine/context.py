@@ -11,11 +11,12 @@ import hashlib
 import random
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from skill.config import Config
 from skill.engine.content import Content
+from skill.engine.locales import supported
 from skill.engine.services import Reminders
 from skill.engine.session import Offer, Said, SessionState
 from skill.engine.ssml import Speech
@@ -29,9 +30,20 @@ class Deps:
     """What the engine needs from the world, injected so tests control it."""
 
     config: Config
-    content: Content
+    content: Content  # the configured locale's
     clock: Callable[[], float]
     rng: random.Random
+    _by_locale: dict[str, Content] = field(default_factory=dict, compare=False, repr=False)
+
+    def content_for(self, locale: str | None) -> Content:
+        """The request's locale's content (loaded once each), or the configured locale's
+        when the skill does not speak the request's."""
+        locale = supported(locale, self.config.locale)
+        if locale == self.config.locale:
+            return self.content
+        if locale not in self._by_locale:
+            self._by_locale[locale] = Content.load(locale, self.rng)
+        return self._by_locale[locale]
 
 
 @dataclass
@@ -69,10 +81,15 @@ class Turn:
     which is all an engine test needs."""
 
     def __init__(
-        self, deps: Deps, session: SessionState | None = None, *, new_session: bool = True
+        self,
+        deps: Deps,
+        session: SessionState | None = None,
+        *,
+        new_session: bool = True,
+        locale: str | None = None,
     ):
         self.deps = deps
-        self.content = deps.content
+        self.content = deps.content_for(locale)
         self.now = deps.clock()
         self.session = session or SessionState()
         self.new_session = new_session

@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from skill.engine.context import Reply, Turn
 from skill.engine.services import WeeklyTime
-from skill.engine.spoken import number_words
 from skill.engine.session import Offer
+from skill.engine.spoken import number_words
 from skill.engine.ssml import Speech
 from skill.engine.state import Progress
 

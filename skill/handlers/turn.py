@@ -43,6 +43,11 @@ def session_state(handler_input: HandlerInput) -> SessionState:
     return state
 
 
+def request_locale(handler_input: HandlerInput) -> str | None:
+    locale = getattr(handler_input.request_envelope.request, "locale", None)
+    return locale if isinstance(locale, str) else None
+
+
 class RequestTurn(Turn):
     """One request's Turn: `hi` is the ask-sdk handler input."""
 
@@ -53,6 +58,7 @@ class RequestTurn(Turn):
             deps,
             session_state(handler_input),
             new_session=session is None or bool(session.new),
+            locale=request_locale(handler_input),
         )
         self.reminders = AlexaReminders(handler_input)
         attrs = handler_input.attributes_manager.request_attributes
