@@ -53,6 +53,7 @@ CUSTOM_INTENTS = (
     "CallMeIntent",
     "ForgetNamesIntent",
     "CancelReminderIntent",
+    "ThisIsIntent",
     "AboutIntent",
     "MoreIntent",
 )
@@ -447,6 +448,7 @@ def test_custom_intent_has_enough_samples(model: dict[str, Any], intent_name: st
         ("help me say something", "WordsIntent"),
         ("our names are {first} and {second}", "SetNamesIntent"),
         ("call me {name}", "CallMeIntent"),
+        ("this is {name}", "ThisIsIntent"),
         ("forget our names", "ForgetNamesIntent"),
         ("cancel our reminder", "CancelReminderIntent"),
         ("about", "AboutIntent"),

@@ -28,6 +28,7 @@ STORED = {
     "practice_last": "when it was last done",
     "reminder_id": "Your weekly reminder's id",
     "reminder_declined_at": "If you say no, when you said it",
+    "voices": "Which voice is whose",
 }
 FULL_RECORD = {
     "first_seen": 1.0,
@@ -45,6 +46,7 @@ FULL_RECORD = {
     "weekly_declined_at": 1.0,
     "reminder_id": "alert-1",
     "reminder_declined_at": 1.0,
+    "voices": {"amzn1.ask.person.X": "Sam"},
 }
 
 

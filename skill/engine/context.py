@@ -101,6 +101,8 @@ class Turn:
         self.is_new_couple = False
         # Alexa reminders; a request from Alexa replaces this 'not available' one.
         self.reminders = Reminders()
+        # Who is speaking, when Alexa recognised a voice profile (its personId), else None.
+        self.person: str | None = None
 
     # -- the couple's record -----------------------------------------------------
     def load_couple(self) -> Couple:
@@ -141,6 +143,15 @@ class Turn:
         self.session.progress = progress
         self.couple.progress = progress
         self.changed()
+
+    # -- who is speaking ------------------------------------------------------------
+    @property
+    def speaker(self) -> int | None:
+        """Which partner is speaking (0 or 1, the order of their names), when Alexa
+        recognised a voice the couple linked to a name ('this is Sam'); else None."""
+        name = self.couple.voices.get(self.person) if self.person else None
+        names = self.couple.names
+        return names.index(name) if name in names else None
 
     # -- speech ------------------------------------------------------------------
     def say(self, key: str, **values: object) -> str:

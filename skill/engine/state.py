@@ -44,6 +44,14 @@ def _text(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
+def _voices(raw: Any, names: list[str]) -> dict[str, str]:
+    """Voice links whose name is still one of the couple's names (two at most)."""
+    if not isinstance(raw, dict):
+        return {}
+    links = {p: n for p, n in raw.items() if isinstance(p, str) and p and n in names}
+    return dict(list(links.items())[:2])
+
+
 def _int_or_none(value: Any) -> int | None:
     number = _num(value)
     return None if number is None else int(number)
@@ -234,6 +242,8 @@ class Couple:
     # and when they last said no to one (so it is not offered every week).
     reminder_id: str | None = None
     reminder_declined_at: float | None = None
+    # Whose voice is whose: Alexa's personId for a recognised voice profile -> one of `names`.
+    voices: dict[str, str] = field(default_factory=dict)
 
     def add_practice(self, entry: dict[str, Any]) -> None:
         """One practice done: in the recent log, the counts and the last times."""
@@ -277,6 +287,8 @@ class Couple:
             attrs["reminder_id"] = self.reminder_id
         if self.reminder_declined_at is not None:
             attrs["reminder_declined_at"] = self.reminder_declined_at
+        if self.voices:
+            attrs["voices"] = dict(self.voices)
         return attrs
 
     @classmethod
@@ -320,4 +332,5 @@ class Couple:
             weekly_declined_at=_num(attrs.get("weekly_declined_at")),
             reminder_id=_text(attrs.get("reminder_id")),
             reminder_declined_at=_num(attrs.get("reminder_declined_at")),
+            voices=_voices(attrs.get("voices"), names[:2]),
         )

@@ -69,6 +69,7 @@ def request_handlers(deps: Deps) -> list[AbstractRequestHandler]:
         names.SetNamesHandler(deps),
         names.CallMeHandler(deps),
         names.ForgetNamesHandler(deps),
+        names.ThisIsHandler(deps),
         session.AboutHandler(deps),
         session.MoreHandler(deps),
         guided.NextHandler(deps),

@@ -48,6 +48,13 @@ def request_locale(handler_input: HandlerInput) -> str | None:
     return locale if isinstance(locale, str) else None
 
 
+def person_id(handler_input: HandlerInput) -> str | None:
+    """context.System.person.personId: the speaker, when Alexa recognised a voice profile."""
+    system = getattr(handler_input.request_envelope.context, "system", None)
+    person = getattr(getattr(system, "person", None), "person_id", None)
+    return person if isinstance(person, str) and person else None
+
+
 class RequestTurn(Turn):
     """One request's Turn: `hi` is the ask-sdk handler input."""
 
@@ -61,6 +68,7 @@ class RequestTurn(Turn):
             locale=request_locale(handler_input),
         )
         self.reminders = AlexaReminders(handler_input)
+        self.person = person_id(handler_input)
         attrs = handler_input.attributes_manager.request_attributes
         # The question the last response asked, taken from the session once per request.
         pending = attrs.get(PENDING, self.pending)
