@@ -44,7 +44,9 @@ ROOT = Path(__file__).resolve().parents[1]
 MANIFEST = ROOT / "skill-package" / "skill.json"
 MODELS = ROOT / "interaction_models"
 ASSETS = ROOT / "skill-package" / "assets"
-LOCALES = ("en-US",)
+# Every locale the skill speaks (skill.engine.locales.LOCALES; tests/test_locales.py keeps
+# them equal); their models are generated from en-US by scripts/build_models.py.
+LOCALES = ("en-US", "en-GB", "en-CA", "en-AU", "en-IN")
 CERTIFICATES = ("Trusted", "Wildcard", "SelfSigned")
 PLACEHOLDER = "REPLACE-ME"
 # Words that mark a value nobody filled in; none may reach a built package.

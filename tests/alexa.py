@@ -33,6 +33,7 @@ def envelope(
     new: bool = True,
     attributes: dict[str, Any] | None = None,
     now: float | None = None,
+    locale: str = "en-US",
 ) -> dict[str, Any]:
     """An envelope shaped like Alexa's, starting from the launch fixture."""
     env = copy.deepcopy(fixture("launch"))
@@ -47,7 +48,7 @@ def envelope(
         "type": kind,
         "requestId": f"amzn1.echo-api.request.{uuid.uuid4()}",
         "timestamp": iso(now) if now is not None else "2026-11-22T20:00:00Z",
-        "locale": "en-US",
+        "locale": locale,
     }
     if kind == "IntentRequest":
         req["dialogState"] = "COMPLETED"
@@ -116,10 +117,17 @@ class Reply:
 class Conversation:
     """Talks to the Flask app like one Alexa device: carries the session between turns."""
 
-    def __init__(self, client: Any, clock: Any, user: str = "amzn1.ask.account.TESTCOUPLE"):
+    def __init__(
+        self,
+        client: Any,
+        clock: Any,
+        user: str = "amzn1.ask.account.TESTCOUPLE",
+        locale: str = "en-US",
+    ):
         self.client = client
         self.clock = clock
         self.user = user
+        self.locale = locale
         self.session_id: str | None = None
         self.attributes: dict[str, Any] = {}
 
@@ -140,6 +148,7 @@ class Conversation:
             new=new,
             attributes=self.attributes,
             now=self.clock(),
+            locale=self.locale,
         )
 
     def send(self, kind: str, intent: str | None = None, **slots: str | None) -> Reply:

@@ -23,9 +23,11 @@ SAMPLE_VALUES = {
     "idea": "Hold hands.",
     "ritual_name": "the evening check-in",
     "count": "three",
+    "day": "Sunday",
+    "time": "eight p.m.",
 }
 # Keys spoken inside a sentence rather than as one.
-FRAGMENTS = ("names.suffix", "ritual.")
+FRAGMENTS = ("names.suffix", "ritual.", "reminder.clock_", "reminder.days")
 NEVER_SAY = re.compile(
     r"\b(sex|sexy|orgasm|naked|arous\w*|must|should have|failed you|streak)\b", re.I
 )

@@ -49,7 +49,7 @@ NEVER_SAY = re.compile(
     re.IGNORECASE,
 )
 # Keys spoken inside other sentences (lower case is right for them).
-FRAGMENTS = ("ritual.",)
+FRAGMENTS = ("ritual.", "reminder.clock_", "reminder.days")
 
 
 def normalise(line: str) -> str:

@@ -1,4 +1,5 @@
-"""Static checks for the Alexa interaction model in ``interaction_models/en-US.json``.
+"""Static checks for the Alexa interaction models in ``interaction_models/<locale>.json``
+(en-US, the source, and every locale generated from it by scripts/build_models.py).
 
 The checks are small functions that return a list of human-readable problems.
 Tests apply them to the real model (expecting no problems) and to a deliberately
@@ -7,7 +8,6 @@ broken in-memory model (expecting specific problems), which proves the checks bi
 
 from __future__ import annotations
 
-import copy
 import json
 import re
 from pathlib import Path
@@ -15,7 +15,10 @@ from typing import Any
 
 import pytest
 
-MODEL_PATH = Path(__file__).resolve().parents[1] / "interaction_models" / "en-US.json"
+from skill.engine.locales import LOCALES
+
+MODELS_DIR = Path(__file__).resolve().parents[1] / "interaction_models"
+MODEL_PATH = MODELS_DIR / "en-US.json"
 
 INVOCATION_NAME = "close together"
 
@@ -49,6 +52,8 @@ CUSTOM_INTENTS = (
     "SetNamesIntent",
     "CallMeIntent",
     "ForgetNamesIntent",
+    "CancelReminderIntent",
+    "ThisIsIntent",
     "AboutIntent",
     "MoreIntent",
 )
@@ -297,9 +302,10 @@ MODEL = load_model()
 INTENT_NAMES = [i["name"] for i in intents_of(MODEL)]
 
 
-@pytest.fixture(scope="module")
-def model() -> dict[str, Any]:
-    return copy.deepcopy(MODEL)
+@pytest.fixture(scope="module", params=LOCALES)
+def model(request: pytest.FixtureRequest) -> dict[str, Any]:
+    """Each locale's model in turn: every check holds in every locale."""
+    return load_model(MODELS_DIR / f"{request.param}.json")
 
 
 # --------------------------------------------------------------------------- real model
@@ -442,7 +448,9 @@ def test_custom_intent_has_enough_samples(model: dict[str, Any], intent_name: st
         ("help me say something", "WordsIntent"),
         ("our names are {first} and {second}", "SetNamesIntent"),
         ("call me {name}", "CallMeIntent"),
+        ("this is {name}", "ThisIsIntent"),
         ("forget our names", "ForgetNamesIntent"),
+        ("cancel our reminder", "CancelReminderIntent"),
         ("about", "AboutIntent"),
         ("more", "MoreIntent"),
     ],

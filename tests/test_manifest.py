@@ -174,6 +174,7 @@ def test_privacy_and_compliance(manifest: dict[str, Any]) -> None:
 
 def test_timer_permission_and_skill_disabled_event(manifest: dict[str, Any]) -> None:
     assert {"name": TIMERS} in manifest["permissions"]
+    assert {"name": "alexa::alerts:reminders:skill:readwrite"} in manifest["permissions"]
     assert {"eventName": "SKILL_DISABLED"} in manifest["events"]["subscriptions"]
     endpoint = manifest["apis"]["custom"]["endpoint"]
     assert endpoint["uri"].startswith("https://") and "REPLACE-ME" in endpoint["uri"]

@@ -26,6 +26,9 @@ STORED = {
     "practice_log": "A practice log",
     "practice_counts": "a count of each kind",
     "practice_last": "when it was last done",
+    "reminder_id": "Your weekly reminder's id",
+    "reminder_declined_at": "If you say no, when you said it",
+    "voices": "Which voice is whose",
 }
 FULL_RECORD = {
     "first_seen": 1.0,
@@ -41,6 +44,9 @@ FULL_RECORD = {
     "weekly_at": 1.0,
     "weekly_offered_at": 1.0,
     "weekly_declined_at": 1.0,
+    "reminder_id": "alert-1",
+    "reminder_declined_at": 1.0,
+    "voices": {"amzn1.ask.person.X": "Sam"},
 }
 
 

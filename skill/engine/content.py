@@ -1,4 +1,10 @@
-"""Spoken content: keys to lists of variants with {placeholders}, loaded from data files."""
+"""Spoken content: keys to lists of variants with {placeholders}, loaded from data files.
+
+en-US is complete (`content/en-US.yaml` and `content/en-US/*.yaml`). Another locale's file
+(`content/en-GB.yaml`) holds only what differs from the locale it falls back to
+(skill.engine.locales.PARENT): `_phrases`, words or phrases said or spelled differently
+everywhere ("favorite: favourite"), and whole keys worded differently, with as many variants
+as the key they replace (a stored question id means the same question in every locale)."""
 
 from __future__ import annotations
 
@@ -11,6 +17,7 @@ from pathlib import Path
 
 import yaml
 
+from skill.engine.locales import PARENT
 from skill.errors import ContentError
 
 CONTENT_DIR = Path(__file__).parent.parent / "content"
@@ -23,6 +30,8 @@ def content_files(locale: str) -> list[Path]:
 
 @cache
 def _load_file(locale: str) -> dict[str, tuple[str, ...]]:
+    if locale in PARENT:
+        return _with_differences(locale, _load_file(PARENT[locale]))
     data: dict[str, tuple[str, ...]] = {}
     for path in content_files(locale):
         with path.open(encoding="utf-8") as f:
@@ -30,10 +39,49 @@ def _load_file(locale: str) -> dict[str, tuple[str, ...]]:
         for key, value in raw.items():
             if key in data:
                 raise ContentError(f"content key {key!r} is defined twice ({path.name})")
-            variants = [value] if isinstance(value, str) else list(value)
-            if not variants or not all(isinstance(v, str) and v.strip() for v in variants):
-                raise ContentError(f"content key {key!r} needs one or more non-empty lines")
-            data[key] = tuple(" ".join(v.split()) for v in variants)
+            data[key] = _variants(key, value)
+    return data
+
+
+def _variants(key: str, value: object) -> tuple[str, ...]:
+    variants = [value] if isinstance(value, str) else list(value)  # type: ignore[call-overload]
+    if not variants or not all(isinstance(v, str) and v.strip() for v in variants):
+        raise ContentError(f"content key {key!r} needs one or more non-empty lines")
+    return tuple(" ".join(v.split()) for v in variants)
+
+
+def locale_differences(locale: str) -> tuple[dict[str, str], dict[str, tuple[str, ...]]]:
+    """A locale's own file: its phrase changes and the keys it words differently."""
+    path = CONTENT_DIR / f"{locale}.yaml"
+    raw = (yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else None) or {}
+    phrases = raw.pop("_phrases", None) or {}
+    if not isinstance(phrases, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in phrases.items()
+    ):
+        raise ContentError(f"{path.name}: _phrases maps words to words")
+    return phrases, {key: _variants(key, value) for key, value in raw.items()}
+
+
+def respell(text: str, phrases: dict[str, str]) -> str:
+    """`text` with each phrase (whole words, any case) said the locale's way."""
+    for said, instead in phrases.items():
+
+        def swap(match: re.Match[str], instead: str = instead) -> str:
+            return instead[:1].upper() + instead[1:] if match.group()[:1].isupper() else instead
+
+        text = re.sub(rf"\b{re.escape(said)}\b", swap, text, flags=re.IGNORECASE)
+    return text
+
+
+def _with_differences(locale: str, base: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+    phrases, own = locale_differences(locale)
+    data = {key: tuple(respell(v, phrases) for v in variants) for key, variants in base.items()}
+    for key, variants in own.items():
+        if key not in base:
+            raise ContentError(f"{locale}: {key!r} is not a key of {PARENT[locale]}")
+        if len(variants) != len(base[key]):
+            raise ContentError(f"{locale}: {key!r} needs {len(base[key])} variants, as its source")
+        data[key] = variants
     return data
 
 

@@ -11,11 +11,13 @@ import hashlib
 import random
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from skill.config import Config
 from skill.engine.content import Content
+from skill.engine.locales import supported
+from skill.engine.services import Reminders
 from skill.engine.session import Offer, Said, SessionState
 from skill.engine.ssml import Speech
 from skill.engine.state import Couple, Progress
@@ -28,9 +30,20 @@ class Deps:
     """What the engine needs from the world, injected so tests control it."""
 
     config: Config
-    content: Content
+    content: Content  # the configured locale's
     clock: Callable[[], float]
     rng: random.Random
+    _by_locale: dict[str, Content] = field(default_factory=dict, compare=False, repr=False)
+
+    def content_for(self, locale: str | None) -> Content:
+        """The request's locale's content (loaded once each), or the configured locale's
+        when the skill does not speak the request's."""
+        locale = supported(locale, self.config.locale)
+        if locale == self.config.locale:
+            return self.content
+        if locale not in self._by_locale:
+            self._by_locale[locale] = Content.load(locale, self.rng)
+        return self._by_locale[locale]
 
 
 @dataclass
@@ -42,6 +55,12 @@ class Reply:
     erase: bool = False  # the couple confirmed "forget everything": the handler erases
     expects: tuple[str, ...] = ()  # what the next turn may bring: "number", "yes_no", "talk"
     shows: str | None = None  # words for a screen to show in large type during talk time
+    # A platform permission to ask for ("reminders"): by Alexa's own voice prompt, whose
+    # answer comes back as a request of its own carrying `permission_token`; or, where it
+    # cannot be asked by voice, as a card in the Alexa app (`permission_card`).
+    ask_permission: str | None = None
+    permission_token: str = ""
+    permission_card: str | None = None
 
     @property
     def open(self) -> bool:
@@ -63,10 +82,15 @@ class Turn:
     which is all an engine test needs."""
 
     def __init__(
-        self, deps: Deps, session: SessionState | None = None, *, new_session: bool = True
+        self,
+        deps: Deps,
+        session: SessionState | None = None,
+        *,
+        new_session: bool = True,
+        locale: str | None = None,
     ):
         self.deps = deps
-        self.content = deps.content
+        self.content = deps.content_for(locale)
         self.now = deps.clock()
         self.session = session or SessionState()
         self.new_session = new_session
@@ -76,6 +100,10 @@ class Turn:
         self._couple: Couple | None = None
         self.dirty = False
         self.is_new_couple = False
+        # Alexa reminders; a request from Alexa replaces this 'not available' one.
+        self.reminders = Reminders()
+        # Who is speaking, when Alexa recognised a voice profile (its personId), else None.
+        self.person: str | None = None
 
     # -- the couple's record -----------------------------------------------------
     def load_couple(self) -> Couple:
@@ -116,6 +144,15 @@ class Turn:
         self.session.progress = progress
         self.couple.progress = progress
         self.changed()
+
+    # -- who is speaking ------------------------------------------------------------
+    @property
+    def speaker(self) -> int | None:
+        """Which partner is speaking (0 or 1, the order of their names), when Alexa
+        recognised a voice the couple linked to a name ('this is Sam'); else None."""
+        name = self.couple.voices.get(self.person) if self.person else None
+        names = self.couple.names
+        return names.index(name) if name in names else None
 
     # -- speech ------------------------------------------------------------------
     def say(self, key: str, **values: object) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from skill.engine import comfort, rituals
+from skill.engine import comfort, reminders, rituals
 from skill.engine.context import Reply, Turn
 from skill.engine.session import Offer
 from skill.engine.ssml import Speech
@@ -31,6 +31,7 @@ def choices(turn: Turn, speech: Speech) -> Reply:
 
 
 def forget_yes(turn: Turn, offer: Offer) -> Reply:
+    reminders.forget(turn)
     reply = turn.tell(Speech().say(turn.say("forget.done")))
     reply.erase = True
     return reply
@@ -87,6 +88,7 @@ ANSWERS: dict[str, tuple[Answer, Answer]] = {
     WEEKLY_OFFER: (lambda turn, offer: rituals.start(turn, WEEKLY), weekly_no),
     RESUME: (resume_yes, resume_no),
     PAIN_NEXT: (pain_next_yes, pain_next_no),
+    reminders.REMINDER_OFFER: (reminders.on_yes, reminders.on_no),
 }
 
 

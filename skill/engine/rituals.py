@@ -16,10 +16,10 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from skill.engine import comfort
+from skill.engine import comfort, reminders
 from skill.engine.context import Reply, Turn, steady_say
 from skill.engine.spoken import duration_words, number_words
-from skill.engine.ssml import CHIME, Speech
+from skill.engine.ssml import CHIME, Speech, person_name
 from skill.engine.state import (
     BREATHING,
     CHECKIN,
@@ -113,6 +113,8 @@ class Ritual:
     steps: tuple[Step, ...] = ()
     length: Length | None = None  # timed rituals
     parts: Callable[[int], tuple[Part, ...]] | None = None
+    # A question that may follow the closing line (None from it: the ritual just closes).
+    follow_up: Callable[[Turn, Progress, Speech], Reply | None] | None = None
 
     @property
     def timed(self) -> bool:
@@ -207,6 +209,7 @@ RITUALS: dict[str, Ritual] = {
         ),
         Ritual(
             WEEKLY, "WeeklyCheckInIntent", "weekly.opening", "weekly.close",
+            follow_up=reminders.offer_after_weekly,
             steps=(
                 _talk("working", "weekly.working"),
                 _talk("would_help", "weekly.would_help"),
@@ -254,8 +257,19 @@ def ritual_name(turn: Turn, ritual: str) -> str:
     return turn.content.say(f"ritual.{ritual}")
 
 
+def spoken_name(turn: Turn, partner: int) -> str:
+    """A partner's name: Alexa's own rendering of it when that partner is the one speaking
+    (a recognised voice they linked), else the name they gave."""
+    name = turn.couple.names[partner]
+    if turn.speaker == partner:
+        return person_name(turn.person) or name
+    return name
+
+
 def names_suffix(turn: Turn) -> str:
     names = turn.couple.names
+    if turn.speaker is not None:  # greet the one Alexa recognised
+        return turn.content.say("names.suffix_one", first=spoken_name(turn, turn.speaker))
     if len(names) >= 2:
         return turn.content.say("names.suffix", first=names[0], second=names[1])
     if names:
@@ -269,7 +283,7 @@ def partner_label(turn: Turn, steps: tuple[Step, ...], index: int) -> str:
     names = turn.couple.names
     if partner < len(names):
         key = "partner.first_named" if partner == 0 else "partner.second_named"
-        return turn.content.say(key, name=names[partner])
+        return turn.content.say(key, name=spoken_name(turn, partner))
     spoke_before = any(s.partner == partner for s in steps[:index])
     which = "first" if partner == 0 else "second"
     return steady_say(turn, f"partner.{which}_{'again' if spoke_before else 'default'}")
@@ -317,6 +331,9 @@ def step_speech(turn: Turn, progress: Progress, speech: Speech | None = None) ->
     if ritual.timed:
         return play_part(turn, progress, speech)
     step = ritual.steps[progress.step]
+    if step.kind == "pain" and answered_out_of_turn(turn, step):
+        name = turn.couple.names[step.partner or 0] if turn.couple.names else ""
+        return advance(turn, progress, speech.say(turn.say("voices.already_heard", name=name)))
     label = partner_label(turn, ritual.steps, progress.step) if step.partner is not None else ""
     shown = None
     if step.kind == "question":
@@ -406,7 +423,9 @@ def finish(
     if ritual.name == WEEKLY:
         turn.couple.weekly_at = turn.now
     if ritual.closing:
-        return turn.tell(speech.say(turn.say(ritual.closing)))
+        speech.say(turn.say(ritual.closing))
+        follow_up = ritual.follow_up(turn, progress, speech) if ritual.follow_up else None
+        return follow_up or turn.tell(speech)
     if hug_seconds:
         if comfort.bucket(turn) == "touch" and not asked:
             close_speech(turn, speech)
@@ -515,6 +534,9 @@ def on_pain_level(turn: Turn, progress: Progress, level: int | None) -> Reply:
     assert step is not None and step.kind == "pain"
     if level is None:
         return on_unclear(turn, progress)
+    speaker = turn.speaker
+    if speaker is not None and speaker != (step.partner or 0):
+        return pain_out_of_turn(turn, progress, step, speaker, level)
     turn.session.checkin_pain[step.partner or 0] = level
     highest = max(p for p in turn.session.checkin_pain if p is not None)
     # The first answer replaces any earlier report (and says so); the second only adds.
@@ -524,6 +546,32 @@ def on_pain_level(turn: Turn, progress: Progress, level: int | None) -> Reply:
     if changed:
         speech.say(changed)
     return advance(turn, progress, speech)
+
+
+def answered_out_of_turn(turn: Turn, step: Step) -> bool:
+    """This partner's pain level was already given in this run, by their own recognised
+    voice while it was the other's turn (see pain_out_of_turn)."""
+    return turn.session.checkin_pain[step.partner or 0] is not None
+
+
+def pain_out_of_turn(turn: Turn, progress: Progress, step: Step, speaker: int, level: int) -> Reply:
+    """A recognised partner answered while it was the other's turn: keep their answer
+    (their own step is then passed over), and ask the one whose turn it is, by name."""
+    turn.session.checkin_pain[speaker] = level
+    highest = max(p for p in turn.session.checkin_pain if p is not None)
+    changed = comfort.report(turn, level=highest, announce=False)
+    speech = Speech().say(
+        turn.say(
+            "voices.out_of_turn",
+            name=spoken_name(turn, speaker),
+            level=number_words(level),
+            partner=turn.couple.names[step.partner or 0],
+        )
+    )
+    if changed:
+        speech.say(changed)
+    progress.updated_at = turn.now
+    return turn.ask(speech, turn.say(step.reprompt), *step.expects)
 
 
 def waiting(turn: Turn) -> Reply:

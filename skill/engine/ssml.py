@@ -1,4 +1,5 @@
-"""Building and checking SSML: escaped text, exact chained pauses, sound-library chimes."""
+"""Building and checking SSML: escaped text, exact chained pauses, sound-library chimes, and
+a recognised person's name spoken by Alexa (`<alexa:name>`)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,26 @@ MAX_RESPONSE_AUDIO_MS = 240_000
 CHIME = "soundbank://soundlibrary/musical/amzn_sfx_bell_short_chime_01"
 # Upper bounds for the sounds we use, so responses can be checked against Alexa's limit.
 SOUND_MS = {CHIME: 2_000}
+
+
+# A recognised person's name goes into text as a marker (so it can travel inside a content
+# line's {placeholder}); Speech.say turns the marker into Alexa's tag after escaping the text,
+# so nothing else in the text can ever become markup.
+_NAME_MARK = re.compile("\ue000([A-Za-z0-9._-]{1,200})\ue001")
+_PERSON_ID = re.compile(r"[A-Za-z0-9._-]{1,200}")
+_NAME_TAG = re.compile(r"<alexa:name\b[^>]*/>")
+
+
+def person_name(person_id: str | None) -> str | None:
+    """Text that Speech speaks as the first name of the person Alexa recognised by voice
+    (`person_id` is the request's context.System.person.personId); None if it isn't one."""
+    if person_id is None or not _PERSON_ID.fullmatch(person_id):
+        return None
+    return f"\ue000{person_id}\ue001"
+
+
+def _name_tags(escaped: str) -> str:
+    return _NAME_MARK.sub(r'<alexa:name type="first" personId="\1"/>', escaped)
 
 
 def split_pause(ms: int) -> list[int]:
@@ -46,10 +67,10 @@ class Speech:
         stretch since the last pause past one breath (BREATH_WORDS)."""
         for text in texts:
             if text:
-                words = len(_WORD.findall(text))
+                words = len(_WORD.findall(_NAME_MARK.sub("name", text)))
                 if self.run and self.run + words > BREATH_WORDS:
                     self.pause(BREATH_MS)
-                self.parts.append(escape(text))
+                self.parts.append(_name_tags(escape(text)))
                 self.run += words
         return self
 
@@ -104,8 +125,9 @@ class Measured:
 
 
 def measure(ssml: str) -> Measured:
-    """Parse SSML (raises ET.ParseError if not well-formed) and total its pauses and sounds."""
-    root = ET.fromstring(ssml)
+    """Parse SSML (raises ET.ParseError if not well-formed) and total its pauses and sounds.
+    A recognised person's name (<alexa:name/>) counts as the word 'name'."""
+    root = ET.fromstring(_NAME_TAG.sub("name", ssml))
     if root.tag != "speak":
         raise ValueError("SSML must be wrapped in <speak>")
     breaks = [break_ms(el.get("time", "0ms")) for el in root.iter("break")]

@@ -40,6 +40,18 @@ def _num(value: Any, default: float | None = None) -> float | None:
         return default
 
 
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _voices(raw: Any, names: list[str]) -> dict[str, str]:
+    """Voice links whose name is still one of the couple's names (two at most)."""
+    if not isinstance(raw, dict):
+        return {}
+    links = {p: n for p, n in raw.items() if isinstance(p, str) and p and n in names}
+    return dict(list(links.items())[:2])
+
+
 def _int_or_none(value: Any) -> int | None:
     number = _num(value)
     return None if number is None else int(number)
@@ -226,6 +238,12 @@ class Couple:
     weekly_at: float | None = None
     weekly_offered_at: float | None = None
     weekly_declined_at: float | None = None
+    # The weekly reminder the couple chose (only Alexa's id for it, so it can be cancelled),
+    # and when they last said no to one (so it is not offered every week).
+    reminder_id: str | None = None
+    reminder_declined_at: float | None = None
+    # Whose voice is whose: Alexa's personId for a recognised voice profile -> one of `names`.
+    voices: dict[str, str] = field(default_factory=dict)
 
     def add_practice(self, entry: dict[str, Any]) -> None:
         """One practice done: in the recent log, the counts and the last times."""
@@ -265,6 +283,12 @@ class Couple:
             attrs["weekly_offered_at"] = self.weekly_offered_at
         if self.weekly_declined_at is not None:
             attrs["weekly_declined_at"] = self.weekly_declined_at
+        if self.reminder_id is not None:
+            attrs["reminder_id"] = self.reminder_id
+        if self.reminder_declined_at is not None:
+            attrs["reminder_declined_at"] = self.reminder_declined_at
+        if self.voices:
+            attrs["voices"] = dict(self.voices)
         return attrs
 
     @classmethod
@@ -306,4 +330,7 @@ class Couple:
             weekly_at=_num(attrs.get("weekly_at")),
             weekly_offered_at=_num(attrs.get("weekly_offered_at")),
             weekly_declined_at=_num(attrs.get("weekly_declined_at")),
+            reminder_id=_text(attrs.get("reminder_id")),
+            reminder_declined_at=_num(attrs.get("reminder_declined_at")),
+            voices=_voices(attrs.get("voices"), names[:2]),
         )

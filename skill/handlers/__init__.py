@@ -11,13 +11,15 @@ import logging
 from ask_sdk_core.dispatch_components import AbstractRequestHandler
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model import IntentRequest, Response
-from ask_sdk_model.ui import Reprompt, SsmlOutputSpeech
+from ask_sdk_model.interfaces.connections import SendRequestDirective
+from ask_sdk_model.ui import AskForPermissionsConsentCard, Reprompt, SsmlOutputSpeech
 
 from skill.engine.context import Deps, Reply
 from skill.engine.ssml import Speech
 from skill.engine.synonyms import slot_synonyms
 from skill.errors import StorageError
 from skill.handlers import screens
+from skill.handlers.alexa_api import SCOPES
 from skill.handlers.turn import RequestTurn, forget
 
 log = logging.getLogger("close_together")
@@ -68,10 +70,27 @@ def to_response(turn: RequestTurn, reply: Reply) -> Response:
         builder.response.reprompt = Reprompt(
             output_speech=SsmlOutputSpeech(ssml=Speech().say(reply.reprompt).ssml)
         )
-    builder.set_should_end_session(reply.reprompt is None)
     if reply.shows:
         screens.talk(turn, reply.shows)  # only where the device has a screen
+    if reply.permission_card is not None:
+        builder.set_card(AskForPermissionsConsentCard([SCOPES[reply.permission_card]]))
     turn.hi.attributes_manager.request_attributes[EXPECTS] = list(reply.expects)
+    if reply.ask_permission is not None:
+        # Alexa's own voice prompt holds the conversation: no reprompt, session left open;
+        # the answer comes back as a Connections.Response carrying the token.
+        builder.add_directive(
+            SendRequestDirective(
+                name="AskFor",
+                payload={
+                    "@type": "AskForPermissionsConsentRequest",
+                    "@version": "1",
+                    "permissionScope": SCOPES[reply.ask_permission],
+                },
+                token=reply.permission_token,
+            )
+        )
+        return builder.response
+    builder.set_should_end_session(reply.reprompt is None)
     return builder.response
 
 

@@ -20,7 +20,7 @@ from skill.engine.ssml import Speech
 from skill.engine.state import Couple
 from skill.errors import StorageError
 from skill.handlers import EXPECTS
-from skill.handlers.turn import COUPLE, DIRTY, LOAD_FAILED, STATE, session_of
+from skill.handlers.turn import COUPLE, DIRTY, LOAD_FAILED, STATE, request_locale, session_of
 
 log = logging.getLogger("close_together")
 STARTED = "started_at_perf"
@@ -64,7 +64,8 @@ class SaveCoupleInterceptor(AbstractResponseInterceptor):  # type: ignore[misc]
                 note = "storage.not_saved"
         speech = response.output_speech if response is not None else None
         if note and isinstance(speech, SsmlOutputSpeech) and speech.ssml:
-            text = Speech().say(self.deps.content.say(note)).ssml[len("<speak>") :]
+            content = self.deps.content_for(request_locale(handler_input))
+            text = Speech().say(content.say(note)).ssml[len("<speak>") :]
             speech.ssml = speech.ssml[: -len("</speak>")] + " " + text
 
 

@@ -1,12 +1,15 @@
-"""Names, always optional: 'our names are Sam and Alex', 'call me Sam', 'forget our names'.
+"""Names, always optional: 'our names are Sam and Alex', 'call me Sam', 'forget our names',
+and 'this is Sam' to link a recognised voice (an Alexa voice profile) to a name.
 
-Known names take the place of "whoever would like to go first" in turn-taking.
+Known names take the place of "whoever would like to go first" in turn-taking; a linked
+voice is greeted, and addressed at its own turns, by Alexa's rendering of its name.
 """
 
 from __future__ import annotations
 
 import re
 
+from skill.engine import rituals
 from skill.engine.context import Reply
 from skill.engine.ssml import Speech
 from skill.handlers import Handler, Turn, slot_value
@@ -71,7 +74,42 @@ class ForgetNamesHandler(Handler):
 
     def respond(self, turn: Turn) -> Reply:
         had = bool(turn.couple.names)
+        voices = bool(turn.couple.voices)
         turn.couple.names = []
+        turn.couple.voices = {}
         turn.changed()
-        key = "names.forgotten" if had else "names.none_to_forget"
+        key = "voices.forgotten" if voices else "names.forgotten" if had else "names.none_to_forget"
         return turn.ask(Speech().say(turn.say(key)), turn.say("launch.reprompt"))
+
+
+class ThisIsHandler(Handler):
+    """'this is Sam': the voice Alexa recognised is Sam's from now on (one voice per name)."""
+
+    INTENTS = ("ThisIsIntent",)
+
+    def respond(self, turn: Turn) -> Reply:
+        name = clean_name(slot_value(turn.hi, "name"))
+        if name is None:
+            return turn.ask(Speech().say(turn.say("names.unclear")), turn.say("names.reprompt"))
+        person = turn.person
+        if person is None:
+            return self.then(turn, Speech().say(turn.say("voices.no_profile")))
+        names = turn.couple.names
+        known = next((n for n in names if n.lower() == name.lower()), None)
+        if known is None and len(names) >= 2:
+            speech = Speech().say(turn.say("voices.not_one_of", first=names[0], second=names[1]))
+            return turn.ask(speech, turn.say("voices.which_reprompt"))
+        if known is None:
+            known = name
+            turn.couple.names = [*names, name]
+        links = {p: n for p, n in turn.couple.voices.items() if p != person and n != known}
+        turn.couple.voices = {**links, person: known}
+        turn.changed()
+        return self.then(turn, Speech().say(turn.say("voices.linked", name=known)))
+
+    @staticmethod
+    def then(turn: Turn, speech: Speech) -> Reply:
+        progress = turn.ritual
+        if progress is not None:
+            return rituals.carry_on_later(turn, progress, speech)
+        return turn.ask(speech, turn.say("launch.reprompt"))

@@ -19,6 +19,7 @@ from skill.handlers import (
     names,
     pain,
     progress,
+    reminders,
     talk,
     timed,
     timers,
@@ -30,7 +31,9 @@ def request_handlers(deps: Deps) -> list[AbstractRequestHandler]:
         launch.LaunchHandler(deps),
         general.SkillDisabledHandler(deps),
         general.SessionEndedHandler(deps),
-        # Alexa's answer to the timer permission prompt (a request, not an intent).
+        # Alexa's answers to its permission prompts (requests, not intents): the reminder's
+        # (its token says so), then the massage timers'.
+        reminders.ReminderPermissionHandler(deps),
         timed.PermissionResponseHandler(deps),
         # Long rituals on AudioPlayer (audio.py): playback events, device buttons, Alexa's
         # directive errors, and the built-in intents while our track is loaded; before the
@@ -41,6 +44,7 @@ def request_handlers(deps: Deps) -> list[AbstractRequestHandler]:
         audio.ExceptionEncounteredHandler(deps),
         audio.AudioIntentHandler(deps),
         general.ForgetUsHandler(deps),
+        reminders.CancelReminderHandler(deps),
         timers.HugTimerHandler(deps),
         timers.KissHandler(deps),
         timed.BreathingHandler(deps),
@@ -65,6 +69,7 @@ def request_handlers(deps: Deps) -> list[AbstractRequestHandler]:
         names.SetNamesHandler(deps),
         names.CallMeHandler(deps),
         names.ForgetNamesHandler(deps),
+        names.ThisIsHandler(deps),
         general.AboutHandler(deps),
         general.MoreHandler(deps),
         guided.NextHandler(deps),

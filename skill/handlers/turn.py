@@ -12,6 +12,7 @@ from skill.engine.context import Deps, Turn
 from skill.engine.session import SESSION_KEY, Offer, SessionState
 from skill.engine.state import Couple
 from skill.errors import StorageError
+from skill.handlers.alexa_api import AlexaReminders
 
 log = logging.getLogger("close_together")
 
@@ -42,6 +43,18 @@ def session_state(handler_input: HandlerInput) -> SessionState:
     return state
 
 
+def request_locale(handler_input: HandlerInput) -> str | None:
+    locale = getattr(handler_input.request_envelope.request, "locale", None)
+    return locale if isinstance(locale, str) else None
+
+
+def person_id(handler_input: HandlerInput) -> str | None:
+    """context.System.person.personId: the speaker, when Alexa recognised a voice profile."""
+    system = getattr(handler_input.request_envelope.context, "system", None)
+    person = getattr(getattr(system, "person", None), "person_id", None)
+    return person if isinstance(person, str) and person else None
+
+
 class RequestTurn(Turn):
     """One request's Turn: `hi` is the ask-sdk handler input."""
 
@@ -52,7 +65,10 @@ class RequestTurn(Turn):
             deps,
             session_state(handler_input),
             new_session=session is None or bool(session.new),
+            locale=request_locale(handler_input),
         )
+        self.reminders = AlexaReminders(handler_input)
+        self.person = person_id(handler_input)
         attrs = handler_input.attributes_manager.request_attributes
         # The question the last response asked, taken from the session once per request.
         pending = attrs.get(PENDING, self.pending)

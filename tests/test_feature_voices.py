@@ -1,0 +1,163 @@
+"""Partners told apart by voice: with Alexa voice profiles a request carries
+context.System.person.personId; "this is Sam" links that voice to a name. Greetings and the
+speaker's own turns then use Alexa's <alexa:name> tag; a partner who answers out of turn in
+the check-in is heard kindly; without profiles nothing changes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from skill.engine.ssml import Speech, person_name
+from tests.alexa import Conversation, Reply, check_response
+from tests.conftest import START
+
+SAM, ALEX = "amzn1.ask.person.SAMVOICE", "amzn1.ask.person.ALEXVOICE"
+
+
+def tag(person: str) -> str:
+    return f'<alexa:name type="first" personId="{person}"/>'
+
+
+def send(
+    talk: Conversation, intent: str | None, person: str | None = None, **slots: str | None
+) -> Reply:
+    """One request; `person` is the voice Alexa recognised (None: no voice profile)."""
+    env = talk.envelope_for("LaunchRequest" if intent is None else "IntentRequest", intent, slots)
+    if person is not None:
+        env["context"]["System"]["person"] = {"personId": person}
+    resp = talk.client.post("/", json=env)
+    assert resp.status_code == 200, resp.get_data(as_text=True)
+    body = resp.get_json()
+    check_response(body, env["request"]["type"])
+    talk.attributes = body.get("sessionAttributes") or {}
+    reply = Reply(body)
+    if reply.ended:
+        talk.session_id = None
+    return reply
+
+
+@pytest.fixture
+def named(talk: Conversation, store) -> Conversation:  # type: ignore[no-untyped-def]
+    store.save(talk.user, {"first_seen": START - 3600, "names": ["Sam", "Alex"]})
+    return talk
+
+
+def stored(store, talk: Conversation) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    return store.load(talk.user) or {}
+
+
+# -- linking a voice -----------------------------------------------------------------------
+def test_this_is_sam_links_the_recognised_voice(named: Conversation, store) -> None:  # type: ignore[no-untyped-def]
+    reply = send(named, "ThisIsIntent", SAM, name="sam")
+    assert "Hello, Sam" in reply.text and not reply.ended
+    assert stored(store, named)["voices"] == {SAM: "Sam"}
+    send(named, "ThisIsIntent", ALEX, name="Alex")
+    assert stored(store, named)["voices"] == {SAM: "Sam", ALEX: "Alex"}
+
+
+def test_one_voice_per_name_and_one_name_per_voice(named: Conversation, store) -> None:  # type: ignore[no-untyped-def]
+    send(named, "ThisIsIntent", SAM, name="Sam")
+    send(named, "ThisIsIntent", ALEX, name="Sam")  # Alex's voice now says it is Sam
+    assert stored(store, named)["voices"] == {ALEX: "Sam"}
+    send(named, "ThisIsIntent", ALEX, name="Alex")
+    assert stored(store, named)["voices"] == {ALEX: "Alex"}
+
+
+def test_a_name_not_theirs_is_asked_about(named: Conversation, store) -> None:  # type: ignore[no-untyped-def]
+    reply = send(named, "ThisIsIntent", SAM, name="Jo")
+    assert "Sam and Alex" in reply.text and "voices" not in stored(store, named)
+
+
+def test_linking_a_voice_gives_a_first_name_when_none_is_known(talk: Conversation, store) -> None:  # type: ignore[no-untyped-def]
+    send(talk, "ThisIsIntent", SAM, name="Sam")
+    record = stored(store, talk)
+    assert record["names"] == ["Sam"] and record["voices"] == {SAM: "Sam"}
+
+
+def test_without_a_voice_profile_nothing_is_linked(named: Conversation, store) -> None:  # type: ignore[no-untyped-def]
+    reply = send(named, "ThisIsIntent", None, name="Sam")
+    assert "voice profiles" in reply.text
+    assert "voices" not in stored(store, named)
+
+
+# -- greetings and turns ---------------------------------------------------------------
+def test_a_recognised_voice_is_greeted_by_alexa_s_own_name_for_it(named: Conversation) -> None:
+    send(named, "ThisIsIntent", SAM, name="Sam")
+    named.new_session()
+    greeting = send(named, None, SAM)
+    assert tag(SAM) in greeting.ssml and "Sam and Alex" not in greeting.text
+    named.new_session()
+    stranger = send(named, None, "amzn1.ask.person.GUEST")
+    assert "alexa:name" not in stranger.ssml and "Sam and Alex" in stranger.text
+
+
+def test_without_profiles_nothing_changes(named: Conversation) -> None:
+    greeting = send(named, None)
+    assert "alexa:name" not in greeting.ssml and "Sam and Alex" in greeting.text
+    first = send(named, "HighsAndLowsIntent")
+    assert "Sam" in first.text and "alexa:name" not in first.ssml
+
+
+def test_the_speakers_own_turn_uses_the_tag_and_the_other_s_their_name(
+    named: Conversation,
+) -> None:
+    send(named, "ThisIsIntent", SAM, name="Sam")
+    sams_turn = send(named, "HighsAndLowsIntent", SAM)
+    assert tag(SAM) in sams_turn.ssml
+    send(named, "AMAZON.NextIntent", SAM)  # Sam's low
+    alexs_turn = send(named, "AMAZON.NextIntent", SAM)  # Alex's high, asked by Sam's voice
+    assert "alexa:name" not in alexs_turn.ssml and "Alex" in alexs_turn.text
+
+
+# -- out of turn -----------------------------------------------------------------------
+def test_an_answer_out_of_turn_is_kept_and_the_other_is_asked_kindly(
+    named: Conversation, store
+) -> None:  # type: ignore[no-untyped-def]
+    send(named, "ThisIsIntent", SAM, name="Sam")
+    send(named, "ThisIsIntent", ALEX, name="Alex")
+    asks_sam = send(named, "EveningCheckInIntent", SAM)
+    assert tag(SAM) in asks_sam.ssml
+    early = send(named, "PainLevelIntent", ALEX, level="4")
+    assert tag(ALEX) in early.ssml and "four" in early.text and "Sam, how about you" in early.text
+    assert not early.ended
+    sams = send(named, "PainLevelIntent", SAM, level="2")
+    assert "Alex's number" in sams.text, "Alex is not asked again"
+    assert "question" in sams.text.lower() or sams.measured.quiet_ms > 0
+    assert "pain" not in str(stored(store, named)).lower().replace("pain_", "")
+
+
+def test_the_same_check_in_without_voices_takes_turns_in_order(named: Conversation) -> None:
+    send(named, "EveningCheckInIntent")
+    alex_asked = send(named, "PainLevelIntent", None, level="4")
+    assert "Alex" in alex_asked.text
+    send(named, "PainLevelIntent", None, level="2")
+
+
+# -- forgetting ------------------------------------------------------------------------
+def test_forget_our_names_unlinks_the_voices(named: Conversation, store) -> None:  # type: ignore[no-untyped-def]
+    send(named, "ThisIsIntent", SAM, name="Sam")
+    reply = send(named, "ForgetNamesIntent", SAM)
+    assert "which voice is whose" in reply.text
+    record = stored(store, named)
+    assert record.get("names") == [] and "voices" not in record
+
+
+def test_forget_everything_erases_the_voices(named: Conversation, store) -> None:  # type: ignore[no-untyped-def]
+    send(named, "ThisIsIntent", SAM, name="Sam")
+    send(named, "ForgetUsIntent", SAM)
+    send(named, "AMAZON.YesIntent", SAM)
+    assert "voices" not in stored(store, named)
+
+
+# -- the tag itself ----------------------------------------------------------------------
+@pytest.mark.parametrize("bad", ['x"/><audio src="y', "a b", "", "é"])
+def test_only_a_well_formed_person_id_becomes_a_tag(bad: str) -> None:
+    assert person_name(bad) is None
+
+
+def test_text_around_the_tag_is_still_escaped() -> None:
+    name = person_name(SAM)
+    ssml = Speech().say(f"Hi {name} <b> & you").ssml
+    assert ssml == f"<speak>Hi {tag(SAM)} &lt;b&gt; &amp; you</speak>"
