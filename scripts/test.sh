@@ -3,7 +3,7 @@
 # Extra arguments go to pytest (e.g. -k hug).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-packages=(espeak-ng libespeak-ng1 sox)
+packages=(espeak-ng libespeak-ng1 sox flite festival festvox-kallpc16k festvox-kdlpc16k festvox-us-slt-hts)
 # Node runs dynalite (a local DynamoDB); only install it when the commands are missing.
 command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)
 scripts/bootstrap.sh "test" "${packages[@]}"
