@@ -9,6 +9,7 @@ A front end only; it decides nothing. The way through it, one module per stage:
 - `ssml_render`, `tts`, `sounds`, `audio`, `voice`: the SSML answer -> one exact audio
   timeline (pyttsx3 speech, sample-exact pauses, local chimes).
 - `playback`, `countdown`, `output`: to a sound device, to WAV files, or as text.
-- `grammar`, `listen`: offline voice input (pocketsphinx with a grammar from the model).
-- `runner`, `cli`: the bedside loop and the `speaker` / `say` commands.
+- `grammar`, `context`, `listen`: offline voice input (pocketsphinx with grammars from the
+  model, one per thing the skill can be waiting for) and `close-together hear`.
+- `runner`, `cli`: the bedside loop and the `speaker` / `say` / `hear` commands.
 """

@@ -1,4 +1,4 @@
-"""`close-together speaker` and `close-together say`: the offline bedside front end.
+"""`close-together speaker`, `say` and `hear`: the offline bedside front end.
 
 `register(subparsers)` is called by `skill.frontends.cli`; heavy imports (pyttsx3, pocketsphinx,
 the skill itself) happen only when a command runs.
@@ -65,7 +65,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add `speaker` and `say` to the close-together command."""
+    """Add `speaker`, `say` and `hear` to the close-together command."""
     speaker = subparsers.add_parser(
         "speaker",
         help="interactive bedside session, offline (type, or --listen)",
@@ -122,6 +122,20 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="write the answer to this WAV file instead of playing it",
     )
     say.set_defaults(func=run_say)
+
+    hear = subparsers.add_parser(
+        "hear",
+        help="what the speaker hears in recordings (WAV, or raw 16 kHz mono 16-bit)",
+        description="Each recording through exactly what a press of the button does at the "
+        "start of a conversation: one line with the words heard, the intent they became "
+        "(or that they were rejected) and the confidence. For setting up a microphone.",
+    )
+    hear.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    hear.add_argument("--json", action="store_true", help="one JSON object per line")
+    hear.add_argument(
+        "--model", type=Path, default=None, help="interaction model JSON (default: the skill's own)"
+    )
+    hear.set_defaults(func=run_hear)
 
 
 @dataclass
@@ -253,6 +267,7 @@ def run_speaker(args: argparse.Namespace) -> int:
     on_empty = None
     listener = None
     if args.listen:
+        from local_speaker.context import expecting
         from local_speaker.listen import ListenError, start_listener
 
         playing = getattr(parts.output, "playing", None)
@@ -263,6 +278,7 @@ def run_speaker(args: argparse.Namespace) -> int:
                 wake=args.wake,
                 mic_command=args.mic_command,
                 session_open=lambda: parts.session.open,
+                expecting=lambda: expecting(parts.session.open, parts.session.attributes),
                 playing=playing.is_set if playing is not None else (lambda: False),
                 console=parts.console,
             )
@@ -296,6 +312,83 @@ def run_speaker(args: argparse.Namespace) -> int:
         parts.output.close()
         if parts.voice is not None:
             parts.voice.synthesizer.close()
+
+
+def read_recording(path: Path) -> bytes:
+    """16 kHz mono 16-bit PCM from a WAV file or a raw one (anything not RIFF is raw)."""
+    import wave
+
+    from local_speaker.listen import SAMPLE_RATE
+
+    data = path.read_bytes()
+    if not data.startswith(b"RIFF"):
+        return data[: len(data) - len(data) % 2]
+    try:
+        with wave.open(str(path), "rb") as wav:
+            shape = (wav.getframerate(), wav.getnchannels(), wav.getsampwidth())
+            frames = wav.readframes(wav.getnframes())
+    except (wave.Error, EOFError) as exc:
+        raise ValueError(f"not a WAV file I can read ({exc})") from exc
+    if shape != (SAMPLE_RATE, 1, 2):
+        rate, channels, width = shape
+        raise ValueError(
+            f"{rate} Hz, {channels} channel(s), {8 * width}-bit: 16000 Hz mono 16-bit is needed "
+            f"(sox {path.name} -r 16000 -c 1 -b 16 out.wav)"
+        )
+    return frames
+
+
+def run_hear(args: argparse.Namespace) -> int:
+    """What a button press would make of each recording."""
+    import io
+    import json
+
+    from local_speaker.listen import Listener, ListenError, Recognizer
+    from local_speaker.matcher import Matcher
+    from local_speaker.model import InteractionModel, ModelError
+    from local_speaker.runner import Inputs
+
+    try:
+        model = InteractionModel.load(args.model)
+        recognizer = Recognizer(model)
+    except (ModelError, ListenError) as exc:
+        print(f"close-together: {exc}", file=sys.stderr)
+        return 2
+    matcher = Matcher(model)
+    failed = False
+    for path in args.files:
+        try:
+            pcm = read_recording(path)
+        except (OSError, ValueError) as exc:
+            print(f"{path}: cannot read: {exc}", file=sys.stderr)
+            failed = True
+            continue
+        listener = Listener(recognizer, matcher, Inputs(), mic_command="")
+        heard = listener.listen_once(io.BytesIO(pcm))
+        decoded = listener.last_decoded
+        words = "" if decoded is None or decoded.garbage else " ".join(decoded.words)
+        rejected = heard is None or heard.text is None
+        intent = None if rejected or heard is None else (heard.intent or "LaunchRequest")
+        confidence = decoded.confidence if decoded is not None else 0.0
+        if args.json:
+            print(
+                json.dumps(
+                    {
+                        "file": str(path),
+                        "heard": words,
+                        "intent": intent,
+                        "rejected": rejected,
+                        "confidence": round(confidence, 3),
+                        "audio_s": round(len(pcm) / 32_000, 3),
+                        "decode_cpu_s": round(decoded.decode_s, 3) if decoded else 0.0,
+                    }
+                ),
+                flush=True,
+            )
+        else:
+            said = f'"{words}"' if words else "nothing it knows"
+            print(f"{path}: heard {said} -> {intent or 'rejected'} (confidence {confidence:.2f})")
+    return 1 if failed else 0
 
 
 def _welcome(args: argparse.Namespace, invocation: str) -> str:

@@ -6,6 +6,11 @@ types' values and synonyms, a list of first names (see `grammar_values` in the p
 data). Samples that cannot be said in a finite grammar (free-text slots) or that use a
 word the pronouncing dictionary lacks are left out and listed in `Grammar.dropped`.
 
+Commands may be wrapped as people wrap them ("can you ... for us", "um, let's do ...");
+the wrappers are the matcher's own (`normalize.wrappers`), so what can be said can be
+typed. A bare number or yes/no is in the grammar only when the skill awaits one
+(`context.Expecting`); one grammar is built per context.
+
 A "garbage" loop of single phones competes with the commands: speech that is not a
 command fits the phone loop better than any sentence, so it is rejected ("Sorry, I
 didn't catch that") instead of being forced onto the nearest ritual.
@@ -17,9 +22,10 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from local_speaker import context
 from local_speaker.matcher import SLOT_IN_SAMPLE
 from local_speaker.model import Intent, InteractionModel
-from local_speaker.normalize import tokens
+from local_speaker.normalize import Wrappers, tokens, wrappers
 from skill.engine.spoken import number_words
 
 PHONES = (  # the CMU phone set of pocketsphinx's English model
@@ -73,6 +79,12 @@ def garbage_words() -> dict[str, str]:
     return {f"{GARBAGE_PREFIX}{p.lower()}": p for p in PHONES}
 
 
+def phone_loop() -> str:
+    """A grammar of any sequence of phones: the free speech a command is compared with."""
+    loop = " | ".join(garbage_words())
+    return f"#JSGF V1.0;\ngrammar phones;\npublic <phones> = ({loop})+;\n"
+
+
 def is_garbage(word: str) -> bool:
     return word.startswith(GARBAGE_PREFIX)
 
@@ -90,8 +102,14 @@ def _rule_name(name: str) -> str:
 
 
 class _Builder:
-    def __init__(self, model: InteractionModel, known: Callable[[str], bool]) -> None:
+    def __init__(
+        self,
+        model: InteractionModel,
+        known: Callable[[str], bool],
+        expect: context.Expecting | None = None,
+    ) -> None:
         self.model = model
+        self.expect = expect
         self.known = known
         self.words: set[str] = set()
         self.dropped: list[str] = []
@@ -158,6 +176,8 @@ class _Builder:
     def intent_rule(self, intent: Intent) -> list[str]:
         alternatives: list[str] = []
         for sample in (*intent.samples, *intent.builtin_phrases):
+            if not context.allows(self.expect, intent, sample, self.model.phrases):
+                continue  # not awaited now (a bare number, yes or no)
             alternative = self.alternative(intent, sample)
             if alternative is None:
                 self.dropped.append(f"{intent.name}: {sample}")
@@ -173,13 +193,16 @@ def build(
     wake: str | None = None,
     wake_required: bool = True,
     garbage: bool = True,
+    expect: context.Expecting | None = None,
+    wrapping: Wrappers | None = None,
 ) -> Grammar:
     """The grammar text, the words it uses, and what had to be left out.
 
     With a wake phrase ("" for the invocation name), utterances must start with it
     (`wake_required`, for when nobody is being answered) or may (while the skill waits).
+    `expect` says which context-only phrases may be heard (None: all of them).
     """
-    builder = _Builder(model, known)
+    builder = _Builder(model, known, expect)
     lines = ["#JSGF V1.0;", "grammar closetogether;"]
     commands: list[str] = []
     for intent in model.intents:
@@ -200,16 +223,25 @@ def build(
             for alternative in alternatives:
                 builder.words.update(alternative.split())
     lines.append(f"<command> = {' | '.join(commands)};")
+    wrapping = wrapping or wrappers(model)
+    wrapped = "<command>"
+    for rule, phrases in (("pre", wrapping.prefixes), ("post", wrapping.suffixes)):
+        spoken = sorted({" ".join(w) for p in phrases if (w := builder.spoken(" ".join(p)))})
+        if spoken:
+            lines.append(f"<{rule}> = {' | '.join(spoken)};")
+            builder.words.update(" ".join(spoken).split())
+            wrapped = f"[<pre>] {wrapped}" if rule == "pre" else f"{wrapped} [<post>]"
+    lines.append(f"<wrapped> = {wrapped};")
     wake_words: tuple[str, ...] = ()
-    top = "<command>"
+    top = "<wrapped>"
     if wake is not None:
-        spoken = builder.spoken(wake or model.invocation)
-        if not spoken:
+        wake_spoken = builder.spoken(wake or model.invocation)
+        if not wake_spoken:
             raise ValueError(f"the wake phrase {wake!r} has a word the recogniser does not know")
-        wake_words = tuple(spoken)
+        wake_words = tuple(wake_spoken)
         builder.words.update(wake_words)
         lines.append(f"<wake> = {' '.join(wake_words)};")
-        top = "<wake> [<command>]" if wake_required else "[<wake>] <command>"
+        top = "<wake> [<wrapped>]" if wake_required else "[<wake>] <wrapped>"
     if garbage:
         lines.append(f"<garbage> = ({' | '.join(garbage_words())})+;")
         top = f"{top} | <garbage>"

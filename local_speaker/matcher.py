@@ -3,11 +3,14 @@
 Each sample becomes a pattern of words and slots. An utterance is aligned with every
 pattern (a small edit-distance search): matching words cost nothing; articles and
 fillers such as "please" may be added or left out, and one determiner may stand in for
-another ("the" for "our"), each at a small cost; at most one unknown extra word is
-allowed, and only against a pattern with three or more matched words. Negations are
-never skipped. The cheapest, then the most specific (most matched words) pattern wins;
-a tie between two intents at a non-zero cost is treated as not understood. Anything
-that does not match goes to AMAZON.FallbackIntent — never to a guessed ritual.
+another ("the" for "our"), each at a small cost. Polite wrappers ("can you ... for us",
+"let's do ...", from `normalize.wrappers`, shared with the voice grammar) are taken off
+first. Unknown extra words are tolerated only against a pattern with three or more
+matched words, fewer unknown words than matched ones (at most three), and only when the
+match is unambiguous: every other intent must fit clearly worse. Negations are never
+skipped. The cheapest, then the most specific (most matched words) pattern wins; a tie
+between two intents at a non-zero cost is treated as not understood. Anything that does
+not match goes to AMAZON.FallbackIntent — never to a guessed ritual.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from local_speaker.model import (
     ModelError,
     SlotValue,
 )
-from local_speaker.normalize import Normalizer
+from local_speaker.normalize import Normalizer, wrappers
 
 log = logging.getLogger("close_together.speaker")
 
@@ -42,6 +45,7 @@ UNKNOWN_COST = 3
 FREE_CAPTURE_COST = 1
 MAX_COST = 2  # edits allowed without an unknown word
 MIN_LITERALS_FOR_UNKNOWN = 3
+MAX_UNKNOWN = 3  # and always fewer than the words that matched
 MIN_LITERALS_FOR_FREE_TEXT = 2
 MAX_SPAN = {NUMBER: 5, DURATION: 9, FIRST_NAME: 2, SEARCH_QUERY: 12}
 DEFAULT_FREE_SPAN = 4
@@ -117,7 +121,8 @@ class Matcher:
     def __init__(self, model: InteractionModel) -> None:
         self.model = model
         self.phrases = model.phrases
-        self.normalizer = Normalizer(model.phrases, model.invocation)
+        self.wrapping = wrappers(model)
+        self.normalizer = Normalizer(model.phrases, model.invocation, self.wrapping)
         self._intents = {intent.name: intent for intent in model.intents}
         self._values = {
             name: self._value_table(values) for name, values in model.slot_types.items()
@@ -222,6 +227,8 @@ class Matcher:
         path, pattern = ranked[0]
         if len(ranked) > 1 and path.cost > 0 and ranked[1][0].key() == path.key():
             return self._fallback(request.invoked)  # two intents fit equally loosely
+        if len(ranked) > 1 and path.unknown and ranked[1][0].cost < path.cost + UNKNOWN_COST:
+            return self._fallback(request.invoked)  # words skipped, and another intent is close
         intent = self._intents[pattern.intent]
         return Understanding(
             intent=pattern.intent,
@@ -245,7 +252,9 @@ class Matcher:
         loose = None
         if pattern.literal_count >= MIN_LITERALS_FOR_UNKNOWN:
             loose = _align(self, pattern, words, allow_unknown=True)
-            if loose is not None and loose.literals < MIN_LITERALS_FOR_UNKNOWN:
+            if loose is not None and (
+                loose.literals < MIN_LITERALS_FOR_UNKNOWN or loose.unknown >= loose.literals
+            ):
                 loose = None
         found = [p for p in (strict, loose) if p is not None]
         if not found:
@@ -343,8 +352,8 @@ def _align(
             word = words[j]
             if word in phrases.fillers:
                 extend(best(i, j + 1, unknown), FILLER_COST)
-            elif allow_unknown and not unknown and word not in phrases.never_skip:
-                extend(best(i, j + 1, 1), UNKNOWN_COST, unknown_add=1)
+            elif allow_unknown and unknown < MAX_UNKNOWN and word not in phrases.never_skip:
+                extend(best(i, j + 1, unknown + 1), UNKNOWN_COST, unknown_add=1)
         if i < n:
             element = elements[i]
             if isinstance(element, str):

@@ -7,10 +7,11 @@ contractions, digits and hyphens can never make a sample fail to match itself.
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from local_speaker.model import Phrases
+from local_speaker.model import InteractionModel, Phrases
 from skill.engine.spoken import number_words
 
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'", "\u00b4": "'"})
@@ -31,6 +32,12 @@ _UNIT_WORDS = {
 _DECIMAL = re.compile(r"\b(\d+)\.5\b")
 _NUMERAL = re.compile(r"\d+")
 _NOT_WORD = re.compile(r"[^a-z0-9'. ]+")
+_SLOT = re.compile(r"\{[^{}\s]+\}")
+# A wrapper the model's own samples put around another sample of the same intent
+# ("let's do highs and lows" beside "highs and lows") becomes a wrapper for every
+# command once this many intents use it; fewer is that intent's own wording.
+MIN_INTENTS_FOR_WRAPPER = 3
+MAX_WRAPPER_WORDS = 3
 
 
 def _numeral_words(match: re.Match[str]) -> str:
@@ -73,6 +80,46 @@ def _longest_first(phrases: Iterable[str]) -> list[list[str]]:
 
 
 @dataclass(frozen=True)
+class Wrappers:
+    """Words around a command that do not change it ("can you ... for us"), longest first."""
+
+    prefixes: tuple[tuple[str, ...], ...]
+    suffixes: tuple[tuple[str, ...], ...]
+
+
+def wrappers(model: InteractionModel) -> Wrappers:
+    """The one list of wrappers, for the typed matcher and the voice grammar alike.
+
+    Alexa's own (the phrase data's polite prefixes and suffixes, which the model
+    cannot hold) and the prefixes the model's samples use: where one sample of an
+    intent is another with a few words in front, those words are a way of asking.
+    """
+    phrases = model.phrases
+    used: dict[tuple[str, ...], set[str]] = defaultdict(set)
+    for intent in model.intents:
+        samples = {tuple(tokens(_SLOT.sub(" {} ", s), phrases)) for s in intent.samples}
+        for longer in samples:
+            for n in range(1, MAX_WRAPPER_WORDS + 1):
+                head, rest = longer[:n], longer[n:]
+                if rest in samples and "{}" not in head and not _NUMERAL_WORD.intersection(head):
+                    used[head].add(intent.name)
+    mined = {
+        head
+        for head, intents in used.items()
+        if len(intents) >= MIN_INTENTS_FOR_WRAPPER and head[-1] not in phrases.determiners
+    }
+    prefixes = {tuple(tokens(p, phrases)) for p in phrases.polite_prefixes} | mined
+    suffixes = {tuple(tokens(p, phrases)) for p in phrases.polite_suffixes}
+    return Wrappers(
+        tuple(sorted((p for p in prefixes if p), key=lambda p: (-len(p), p))),
+        tuple(sorted((s for s in suffixes if s), key=lambda s: (-len(s), s))),
+    )
+
+
+_NUMERAL_WORD = frozenset(number_words(n) for n in range(0, 21))
+
+
+@dataclass(frozen=True)
 class Request:
     """One utterance: its command words, and whether it named the skill or only opened it."""
 
@@ -88,15 +135,20 @@ class Request:
 class Normalizer:
     """Knows the invocation name and this locale's ways of wrapping a request."""
 
-    def __init__(self, phrases: Phrases, invocation: str) -> None:
+    def __init__(self, phrases: Phrases, invocation: str, wrapping: Wrappers | None = None) -> None:
         self.phrases = phrases
         self.invocation = tokens(invocation, phrases)
         self._wake = _longest_first(phrases.wake_words)
         self._verbs = _longest_first(phrases.launch_verbs + ("tell",))
         self._links = _longest_first(phrases.invocation_links)
         self._suffix_links = _longest_first(phrases.invocation_suffix_links)
-        self._prefixes = _longest_first(phrases.polite_prefixes)
-        self._suffixes = _longest_first(phrases.polite_suffixes)
+        if wrapping is None:
+            wrapping = Wrappers(
+                tuple(tuple(w) for w in _longest_first(phrases.polite_prefixes)),
+                tuple(tuple(w) for w in _longest_first(phrases.polite_suffixes)),
+            )
+        self._prefixes = [list(p) for p in wrapping.prefixes]
+        self._suffixes = [list(s) for s in wrapping.suffixes]
 
     def tokens(self, text: str) -> list[str]:
         return tokens(text, self.phrases)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from xml.sax.saxutils import escape
 
 from local_speaker.envelopes import USER_INITIATED
+from local_speaker.model import FALLBACK
 from local_speaker.output import Output, transcript
 from local_speaker.playback import PlaybackError
 from local_speaker.session import Reply, Session
@@ -34,6 +35,8 @@ class Heard:
     text: str | None
     source: str = "typed"  # "typed", "voice" or "button"
     at: float = field(default_factory=time.perf_counter)
+    intent: str | None = None  # voice: the intent the words became (the fallback at a talk step)
+    confidence: float | None = None  # voice: 0 to 1
 
 
 class _Marker:
@@ -143,7 +146,12 @@ class Bedside:
                 continue
             assert isinstance(item, Heard)
             if item.text is None:
-                self._speak(Reply("notice", self.not_caught, ended=False), item.at)
+                if item.intent == FALLBACK and self.session.open:
+                    # At a talk step the couple is talking to each other: the skill
+                    # hears its fallback intent (still talking), not a "sorry".
+                    self._speak(self.session.fallback(), item.at)
+                else:
+                    self._speak(Reply("notice", self.not_caught, ended=False), item.at)
                 continue
             self._speak(self.session.hear(item.text), item.at)
 

@@ -30,6 +30,7 @@ from local_speaker.envelopes import (
     to_envelope,
 )
 from local_speaker.matcher import Matcher, SlotFill, Understanding
+from local_speaker.model import FALLBACK
 
 log = logging.getLogger("close_together.speaker")
 
@@ -124,6 +125,14 @@ class Session:
             dialog_state=dialog_state,
         )
         return self._send(data, "IntentRequest", understanding.intent)
+
+    def fallback(self) -> Reply | None:
+        """Speech that was no command, while the skill listens: its fallback intent."""
+        if not self.open:
+            return None
+        self._elicit = None
+        data = self.envelopes.intent(self._continue(), FALLBACK, {}, {})
+        return self._send(data, "IntentRequest", FALLBACK)
 
     def wake(self) -> Reply | None:
         """A button press or wake word with nothing after it: open the skill."""

@@ -49,6 +49,24 @@ class Synthesizer(Protocol):
     def close(self) -> None: ...
 
 
+ESPEAK_MISSING = (
+    "speech needs espeak-ng: sudo apt-get install espeak-ng "
+    "(or write audio elsewhere with --wav / --wav-dir)"
+)
+
+
+def _why_no_engine(exc: BaseException) -> str:
+    """One line: what to install, when the engine failed because espeak-ng is absent."""
+    import ctypes.util
+    import sys
+
+    if sys.platform.startswith("linux") and not (
+        ctypes.util.find_library("espeak-ng") or ctypes.util.find_library("espeak")
+    ):
+        return ESPEAK_MISSING
+    return f"speech engine failed to start: {exc}"
+
+
 @dataclass(frozen=True)
 class VoiceInfo:
     id: str
@@ -89,13 +107,11 @@ class Pyttsx3Synthesizer:
             try:
                 import pyttsx3
             except ImportError as exc:
-                raise SpeechError(
-                    "pyttsx3 is not installed (pip install close-together[speaker])"
-                ) from exc
+                raise SpeechError("pyttsx3 is missing: pip install close-together") from exc
             try:
                 engine = pyttsx3.init(self.driver)
             except (RuntimeError, OSError, ImportError) as exc:
-                raise SpeechError(f"speech engine failed to start: {exc}") from exc
+                raise SpeechError(_why_no_engine(exc)) from exc
         engine.connect("finished-utterance", self._finished)
         engine.connect("error", self._error)
         self._engine = engine

@@ -339,7 +339,7 @@ def test_wake_mode_decides_what_was_for_us(
     assert (heard.source, got) == (source, intent)
 
 
-def test_push_to_talk_stops_playback_at_once() -> None:
+def test_push_to_talk_stops_playback_at_once_and_a_silent_press_is_answered() -> None:
     inputs = Inputs()
     listener = Listener(
         _Stub(),  # type: ignore[arg-type]
@@ -353,4 +353,6 @@ def test_push_to_talk_stops_playback_at_once() -> None:
         if not listener.capturing:
             break
         threading.Event().wait(0.01)
-    assert not listener.capturing and inputs.get(0) is None
+    assert not listener.capturing
+    item = inputs.get(0)  # nothing was heard: "Sorry, I didn't catch that", never silence
+    assert isinstance(item, Heard) and item.text is None and item.source == "voice"

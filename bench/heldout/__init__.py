@@ -1,0 +1,1 @@
+"""The held-out recognition set (see generate.py)."""

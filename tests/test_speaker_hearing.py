@@ -1,0 +1,328 @@
+"""The bedside speaker's hearing: never a crash, never a silent press, only what is for it.
+
+Real speech (espeak-ng for the shapes of streams, flite for the held-out subset) goes
+through `Listener.listen_once`, the path a press of the button takes.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from local_speaker import context, grammar, normalize
+from local_speaker.matcher import Matcher
+from local_speaker.model import FALLBACK, InteractionModel
+from local_speaker.runner import END, Bedside, Heard, Inputs
+
+MODEL = InteractionModel.load()
+MATCHER = Matcher(MODEL)
+BINARY = Path(sys.executable).with_name("close-together")
+RITUALS = {
+    "EveningCheckInIntent",
+    "HugTimerIntent",
+    "KissIntent",
+    "HighsAndLowsIntent",
+    "BreathingIntent",
+    "MassageTimerIntent",
+    "WeeklyCheckInIntent",
+    "ForgetUsIntent",
+}
+
+
+# -- what may be heard, from the skill's session attributes ----------------------------
+def decoded(text: str, *, garbage: bool = False, log_ratio: float = 2.0) -> Any:
+    from local_speaker.listen import Decoded
+
+    return Decoded(tuple(text.split()), garbage, 1.0, 0.1, log_ratio)
+
+
+class _Stub:
+    class grammar:  # noqa: N801 - mirrors Recognizer.grammar
+        wake = ("close", "together")
+
+
+def listener(expect: context.Expecting, *, wake: bool = False, open_: bool = True) -> Any:
+    from local_speaker.listen import Listener
+
+    return Listener(
+        _Stub(),  # type: ignore[arg-type]
+        MATCHER,
+        Inputs(),
+        mic_command="true",
+        wake=wake,
+        session_open=lambda: open_,
+        expecting=lambda: expect,
+    )
+
+
+def became(heard: Heard | None) -> str | None:
+    if heard is None:
+        return None
+    return "not caught" if heard.text is None else heard.intent
+
+
+@pytest.mark.parametrize(
+    ("session_open", "attributes", "seven", "yes", "hug"),
+    [
+        # A skill that says what it awaits: only that is heard.
+        (True, {"expects": ["number"]}, "PainLevelIntent", "not caught", "HugTimerIntent"),
+        (True, {"expects": ["yes_no"]}, "not caught", "AMAZON.YesIntent", "HugTimerIntent"),
+        (True, {"expects": ["talk"]}, "not caught", "not caught", "HugTimerIntent"),
+        (True, {"expects": []}, "not caught", "not caught", "HugTimerIntent"),
+        # A skill that does not say (today's): everything, as before.
+        (True, {"ritual": "checkin"}, "PainLevelIntent", "AMAZON.YesIntent", "HugTimerIntent"),
+        # No conversation: nothing is awaited, commands still start one.
+        (False, {}, "not caught", "not caught", "HugTimerIntent"),
+    ],
+)
+def test_bare_numbers_and_yes_no_count_only_when_awaited(
+    session_open: bool, attributes: dict[str, Any], seven: str, yes: str, hug: str
+) -> None:
+    expect = context.expecting(session_open, attributes)
+    hearing = listener(expect, open_=session_open)
+    assert became(hearing.heard(decoded("seven"), at=0.0)) == seven
+    assert became(hearing.heard(decoded("yes"), at=0.0)) == yes
+    assert became(hearing.heard(decoded("start a hug timer"), at=0.0)) == hug
+    # A full sentence with a number is a command of its own, awaited or not.
+    assert became(hearing.heard(decoded("my pain is at seven"), at=0.0)) == "PainLevelIntent"
+
+
+def test_the_grammar_leaves_out_what_is_not_awaited() -> None:
+    known = lambda w: True  # noqa: E731
+    nothing = grammar.build(MODEL, known, expect=context.NOTHING).jsgf
+    number = grammar.build(MODEL, known, expect=context.Expecting(frozenset({"number"}))).jsgf
+    assert "<i_amazon_yesintent>" not in nothing and "<i_amazon_nointent>" not in nothing
+    rule = next(line for line in nothing.splitlines() if line.startswith("<i_painlevelintent>"))
+    assert " | <slot_amazon_number> |" not in f" | {rule.split(' = ', 1)[1][:-1]} |"
+    rule = next(line for line in number.splitlines() if line.startswith("<i_painlevelintent>"))
+    assert " | <slot_amazon_number> |" in f" | {rule.split(' = ', 1)[1][:-1]} |"
+
+
+def test_rejected_speech_is_never_an_action() -> None:
+    hearing = listener(context.EVERYTHING)
+    for d in (
+        decoded("gb_dh gb_ih", garbage=True),  # the garbage loop won
+        decoded("start a hug timer", log_ratio=0.1),  # fits, but no better than free speech
+        decoded("give us five minute"),  # the search ran out mid-sentence: not a whole sample
+        decoded(""),  # the decoder found nothing
+    ):
+        heard = hearing.heard(d, at=0.0)
+        assert heard is not None and heard.text is None, d  # "Sorry, I didn't catch that"
+    # In wake mode with nobody being answered, the same does nothing at all.
+    quiet = listener(context.NOTHING, wake=True, open_=False)
+    assert quiet.heard(decoded("gb_dh gb_ih", garbage=True), at=0.0) is None
+    assert quiet.heard(decoded(""), at=0.0) is None
+
+
+def test_at_a_talk_step_other_speech_is_the_skills_fallback(tmp_path: Path) -> None:
+    from local_speaker.session import Session
+    from skill.builder import build_skill
+    from skill.config import Config
+
+    skill = build_skill(Config(db_path=tmp_path / "db.sqlite3", verify=False))
+    sent: list[str] = []
+    invoke = skill.invoke
+
+    def recording(**kwargs: Any) -> Any:
+        request = kwargs["request_envelope"].request
+        sent.append(getattr(getattr(request, "intent", None), "name", None) or request.object_type)
+        return invoke(**kwargs)
+
+    skill.invoke = recording  # type: ignore[method-assign]
+    session = Session(skill, MATCHER)
+    session.hear("start our evening check in")
+    assert session.open
+    expect = context.expecting(True, {**session.attributes, "expects": ["talk"]})
+    heard = listener(expect).heard(decoded("gb_ah gb_m", garbage=True), at=0.0)
+    assert heard is not None and heard.text is None and heard.intent == FALLBACK
+
+    class Out:
+        last_latency_s = None
+        said: list[str] = []
+
+        def speak(self, ssml: str, **_: Any) -> bool:
+            self.said.append(ssml)
+            return True
+
+        def notice(self, text: str) -> None:
+            pass
+
+    out = Out()
+    Bedside(session, out, Inputs([heard, END]), not_caught="(front end)").run()  # type: ignore[arg-type]
+    assert sent[-2:] == [FALLBACK, "SessionEndedRequest"]  # the skill decides what it means
+    assert "<speak>(front end)</speak>" not in out.said
+
+
+# -- natural phrasing -----------------------------------------------------------------
+def test_wrappers_come_from_the_model_and_serve_both_matcher_and_grammar() -> None:
+    wrapping = normalize.wrappers(MODEL)
+    prefixes = {" ".join(p) for p in wrapping.prefixes}
+    assert {"can you", "please", "um", "okay", "let us", "let us do"} <= prefixes
+    assert "let us do" not in {p.lower() for p in MODEL.phrases.polite_prefixes}  # mined
+    assert "for us" in {" ".join(s) for s in wrapping.suffixes}
+    jsgf = grammar.build(MODEL, lambda w: True).jsgf
+    pre = next(line for line in jsgf.splitlines() if line.startswith("<pre> = "))
+    assert all(f" {p} |" in pre.replace("= ", "= | ") + " |" for p in ("can you", "let us do"))
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("can you time a hug for us", "HugTimerIntent"),
+        ("um let's do highs and lows please", "HighsAndLowsIntent"),
+        ("okay could you start the evening check in for us", "EveningCheckInIntent"),
+        ("what are our highs and lows tonight", "HighsAndLowsIntent"),  # unknown words
+        ("so how are we doing lately", "HowAreWeDoingIntent"),
+        ("remind me to call my mother", FALLBACK),
+        ("set an alarm for six thirty", FALLBACK),
+        ("let's call it a night", FALLBACK),
+    ],
+)
+def test_typed_paraphrases(text: str, intent: str) -> None:
+    assert MATCHER.understand(text).intent == intent
+
+
+# -- streams that used to crash or stay silent ------------------------------------------
+needs_speech = pytest.mark.skipif(
+    not (shutil.which("espeak-ng") and shutil.which("sox")), reason="espeak-ng and sox needed"
+)
+
+
+def espeak(text: str, *, tail: bool = True) -> bytes:
+    """espeak-ng's words in a quiet room (a microphone's noise floor), 16 kHz raw."""
+    from bench.heldout.generate import LEAD_S, RATE, render
+
+    wav = subprocess.run(
+        ["espeak-ng", "-v", "en-us", "-s", "150", "--stdout", text],
+        capture_output=True,
+        check=True,
+        timeout=30,
+    ).stdout
+    raw = ["-t", "raw", "-r", "16000", "-e", "signed", "-b", "16", "-c", "1"]
+    words = subprocess.run(
+        ["sox", "-t", "wav", "-", *raw, "-", "norm", "-3"],
+        input=wav,
+        capture_output=True,
+        check=True,
+        timeout=30,
+    ).stdout
+    room = render(words, "clean", seed=len(text))
+    return room if tail else room[: 2 * int(LEAD_S * RATE) + len(words)]
+
+
+@pytest.fixture(scope="module")
+def recognizer() -> Any:
+    pytest.importorskip("pocketsphinx")
+    from local_speaker.listen import Recognizer
+
+    return Recognizer(MODEL)
+
+
+@needs_speech
+def test_a_stream_that_ends_mid_word_on_a_frame_boundary(recognizer: Any, tmp_path: Path) -> None:
+    from local_speaker.listen import Listener, new_endpointer
+
+    frame = new_endpointer().frame_bytes
+    pcm = espeak("start our evening check in", tail=False)
+    cut = pcm[: (len(pcm) * 3 // 4) // frame * frame]  # mid-speech, a whole number of frames
+    assert len(cut) % frame == 0
+    clip = tmp_path / "cut.raw"
+    clip.write_bytes(cut)
+    heard = Listener(recognizer, MATCHER, Inputs(), mic_command=f"cat {clip}").listen_once()
+    assert heard is not None  # an answer or "didn't catch that", never a dead thread
+
+
+@needs_speech
+def test_an_utterance_cut_at_the_longest_allowed(
+    recognizer: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from local_speaker import listen
+
+    monkeypatch.setattr(listen, "MAX_UTTERANCE_S", 0.6)
+    clip = tmp_path / "long.raw"
+    clip.write_bytes(espeak("please start our weekly check in and then the evening check in"))
+    heard = listen.Listener(recognizer, MATCHER, Inputs(), mic_command=f"cat {clip}").listen_once()
+    assert heard is not None
+
+
+# -- close-together hear -----------------------------------------------------------------
+@needs_speech
+def test_hear_prints_one_line_per_recording(tmp_path: Path) -> None:
+    pytest.importorskip("pocketsphinx")
+    import wave
+
+    wav = tmp_path / "hug.wav"
+    with wave.open(str(wav), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(16000)
+        out.writeframes(espeak("start a hug timer"))
+    raw = tmp_path / "cut.raw"
+    raw.write_bytes(espeak("six second kiss", tail=False)[: 960 * 30])
+    done = subprocess.run(
+        [str(BINARY), "hear", str(wav), str(raw), "--json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    lines = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [line["file"] for line in lines] == [str(wav), str(raw)]
+    assert lines[0]["intent"] == "HugTimerIntent" and not lines[0]["rejected"]
+    assert 0.5 <= lines[0]["confidence"] <= 1.0
+    assert lines[1]["rejected"] or lines[1]["intent"]
+    plain = subprocess.run(
+        [str(BINARY), "hear", str(wav)], capture_output=True, text=True, timeout=120
+    )
+    assert plain.stdout.strip().endswith(")") and "HugTimerIntent" in plain.stdout
+
+
+# -- the held-out set, a few clips ------------------------------------------------------------
+def test_a_few_held_out_clips(tmp_path: Path) -> None:
+    pytest.importorskip("pocketsphinx")
+    from bench.heldout.generate import generate, missing_tools, phrases
+    from bench.recognition import _hearing, press
+
+    if missing_tools(["flite_slt", "flite_rms"]):
+        pytest.skip("flite and sox are needed (scripts/test.sh installs them)")
+    chosen = [
+        p
+        for p in phrases()
+        if p.text in ("start a hug timer", "six second kiss", "i love you so much")
+    ]
+    clips = generate(
+        tmp_path, voices=["flite_slt", "flite_rms"], conditions=["clean"], chosen=chosen
+    )
+    recognizer, matcher = _hearing()
+    for clip in clips:
+        outcome = press(recognizer, matcher, clip)
+        assert not outcome.crashed and not outcome.silent, outcome
+        if outcome.kind == "unrelated":  # may be misheard, but never starts a ritual
+            assert outcome.got not in RITUALS, outcome
+        else:
+            assert outcome.right, outcome
+
+
+# -- it installs and speaks -----------------------------------------------------------------
+def test_speech_is_an_ordinary_dependency() -> None:
+    required = importlib.metadata.requires("close-together") or []
+    plain = {r.split(">")[0].split("=")[0].strip().lower() for r in required if "extra" not in r}
+    assert {"pyttsx3", "rich"} <= plain
+
+
+def test_without_espeak_ng_one_line_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    import ctypes.util
+
+    from local_speaker import tts
+
+    monkeypatch.setattr(sys, "platform", "linux")
+    monkeypatch.setattr(ctypes.util, "find_library", lambda name: None)
+    line = tts._why_no_engine(OSError("libespeak-ng.so.1: cannot open shared object file"))
+    assert line == tts.ESPEAK_MISSING and "\n" not in line and "apt-get install espeak-ng" in line
