@@ -9,20 +9,17 @@ from __future__ import annotations
 
 import json
 import re
-import ssl
-import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.alexa import Conversation, Reply, check_response
+from tests.alexa import Conversation, Reply
 from tests.conftest import START
-from tests.test_feature_massage import _certificates
+from tests.standin import JsonEndpoint, serve_https
 from tests.test_feature_support import said_one_of
 
 SCOPE = "alexa::alerts:reminders:skill:readwrite"
@@ -41,10 +38,9 @@ class FakeRemindersApi:
 
 @pytest.fixture
 def api(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeRemindersApi]:
-    ca, cert, key = _certificates(tmp_path)
     fake = FakeRemindersApi()
 
-    class Endpoint(BaseHTTPRequestHandler):
+    class Endpoint(JsonEndpoint):
         def _record(self, method: str, body: Any = None) -> None:
             fake.calls.append(
                 {
@@ -76,32 +72,9 @@ def api(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeReminde
             body = b"" if fake.delete_status == 200 else b'{"code": "X", "message": "no"}'
             self._reply(fake.delete_status, body)
 
-        def _reply(self, status: int, data: bytes) -> None:
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Endpoint)
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(cert, key)
-    server.socket = context.wrap_socket(server.socket, server_side=True)
-    thread = threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True)
-    thread.start()
-    fake.url = f"https://127.0.0.1:{server.server_address[1]}"
-    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(ca))
-    for proxy in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"):
-        monkeypatch.delenv(proxy, raising=False)
-    try:
+    with serve_https(Endpoint, tmp_path, monkeypatch) as url:
+        fake.url = url
         yield fake
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
 
 
 def send(
@@ -129,15 +102,7 @@ def send(
             "locale": "en-US",
             **request,
         }
-    resp = talk.client.post("/", json=env)
-    assert resp.status_code == 200, resp.get_data(as_text=True)
-    body = resp.get_json()
-    check_response(body, env["request"]["type"])
-    talk.attributes = body.get("sessionAttributes") or {}
-    reply = Reply(body)
-    if reply.ended:
-        talk.session_id = None
-    return reply
+    return talk.send_envelope(env)
 
 
 def permission_answer(status: str, token: str, code: str = "200") -> dict[str, Any]:

@@ -12,7 +12,7 @@ from typing import Any
 
 from skill.engine.content import Content
 from skill.engine.ssml import CHIME
-from tests.alexa import Conversation, Reply, check_response
+from tests.alexa import Conversation, Reply
 
 TIMERS_SCOPE = "alexa::alerts:timers:skill:readwrite"
 CONTENT = Content.load()
@@ -63,15 +63,7 @@ def send(
             "locale": "en-US",
             **request,
         }
-    resp = talk.client.post("/", json=env)
-    assert resp.status_code == 200, resp.get_data(as_text=True)
-    body = resp.get_json()
-    check_response(body, env["request"]["type"])
-    talk.attributes = body.get("sessionAttributes") or {}
-    reply = Reply(body)
-    if reply.ended:
-        talk.session_id = None
-    return reply
+    return talk.send_envelope(env)
 
 
 def variants(key: str, **values: object) -> list[str]:

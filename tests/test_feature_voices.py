@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from skill.engine.ssml import Speech, person_name
-from tests.alexa import Conversation, Reply, check_response
+from tests.alexa import Conversation, Reply
 from tests.conftest import START
 
 SAM, ALEX = "amzn1.ask.person.SAMVOICE", "amzn1.ask.person.ALEXVOICE"
@@ -27,15 +27,7 @@ def send(
     env = talk.envelope_for("LaunchRequest" if intent is None else "IntentRequest", intent, slots)
     if person is not None:
         env["context"]["System"]["person"] = {"personId": person}
-    resp = talk.client.post("/", json=env)
-    assert resp.status_code == 200, resp.get_data(as_text=True)
-    body = resp.get_json()
-    check_response(body, env["request"]["type"])
-    talk.attributes = body.get("sessionAttributes") or {}
-    reply = Reply(body)
-    if reply.ended:
-        talk.session_id = None
-    return reply
+    return talk.send_envelope(env)
 
 
 @pytest.fixture

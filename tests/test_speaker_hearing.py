@@ -20,20 +20,11 @@ from local_speaker import context, grammar, normalize
 from local_speaker.matcher import Matcher
 from local_speaker.model import FALLBACK, InteractionModel
 from local_speaker.runner import END, Bedside, Heard, Inputs
+from tests.test_speaker_matcher import RITUALS
 
 MODEL = InteractionModel.load()
 MATCHER = Matcher(MODEL)
 BINARY = Path(sys.executable).with_name("close-together")
-RITUALS = {
-    "EveningCheckInIntent",
-    "HugTimerIntent",
-    "KissIntent",
-    "HighsAndLowsIntent",
-    "BreathingIntent",
-    "MassageTimerIntent",
-    "WeeklyCheckInIntent",
-    "ForgetUsIntent",
-}
 
 
 # -- what may be heard, from the skill's session attributes ----------------------------

@@ -22,6 +22,7 @@ import pytest
 from local_speaker.matcher import Matcher
 from local_speaker.model import FALLBACK, InteractionModel
 from local_speaker.runner import END, Bedside, Heard, Inputs
+from tests.test_speaker_matcher import RITUALS
 
 pytest.importorskip("pocketsphinx")
 if not (shutil.which("espeak-ng") and shutil.which("sox")):
@@ -49,16 +50,6 @@ NOT_COMMANDS = [
     "set an alarm for seven",
     "call my mother",
 ]
-RITUALS = {
-    "EveningCheckInIntent",
-    "HugTimerIntent",
-    "KissIntent",
-    "HighsAndLowsIntent",
-    "BreathingIntent",
-    "MassageTimerIntent",
-    "WeeklyCheckInIntent",
-    "ForgetUsIntent",
-}
 
 
 @functools.lru_cache(maxsize=64)
