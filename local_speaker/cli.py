@@ -12,7 +12,9 @@ import signal
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from skill.engine.locales import LOCALES
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -49,6 +51,12 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--user", default=None, help=LOCAL_USER_HELP)
     parser.add_argument(
         "--model", type=Path, default=None, help="interaction model JSON (default: the skill's own)"
+    )
+    parser.add_argument(
+        "--locale",
+        choices=LOCALES,
+        default=None,
+        help="the English the couple speaks and hears (default en-US)",
     )
     parser.add_argument(
         "--player",
@@ -164,7 +172,9 @@ def _build(
     from skill.config import Config
 
     console = Console(highlight=False, soft_wrap=True)
-    overrides = {"db_path": args.db.expanduser()} if args.db else {}
+    overrides: dict[str, Any] = {"db_path": args.db.expanduser()} if args.db else {}
+    if getattr(args, "locale", None):
+        overrides["locale"] = args.locale
     config = Config.from_env(**overrides)
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,

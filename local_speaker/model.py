@@ -30,6 +30,13 @@ def default_model_path(locale: str = "en-US") -> Path:
 
 
 def phrases_path(locale: str = "en-US") -> Path:
+    """This locale's phrase data, or its nearest parent's (en-AU -> en-GB -> en-US)."""
+    from skill.engine.locales import chain
+
+    for candidate in chain(locale):
+        path = Path(__file__).resolve().with_name(f"phrases.{candidate}.json")
+        if path.is_file():
+            return path
     return Path(__file__).resolve().with_name(f"phrases.{locale}.json")
 
 

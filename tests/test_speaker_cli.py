@@ -139,3 +139,17 @@ def test_errors_are_reported_not_raised(tmp_path: Path, capsys: pytest.CaptureFi
     wav = ["--wav", str(tmp_path / "x.wav")]
     assert main(["say", "six second kiss", "--voice", "no-such-voice", *wav, *db]) == 1
     assert "speech engine" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("locale", ["en-GB", "en-CA", "en-AU", "en-IN"])
+def test_the_bedside_speaker_runs_in_every_english_locale(tmp_path: Path, locale: str) -> None:
+    """Each locale's model and phrases load, and the answer is spoken in its English."""
+    done = subprocess.run(
+        [str(BINARY), "say", "start our evening check in", "--locale", locale],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env_for(tmp_path),
+    )
+    assert done.returncode == 0, done.stderr
+    assert "pain" in done.stdout and "ten" in done.stdout
