@@ -87,6 +87,16 @@ def check_response(body: dict[str, Any], request_type: str) -> None:
         assert ssml.measure(reprompt).text, "open sessions need a spoken reprompt"
 
 
+def replace_request(env: dict[str, Any], request: dict[str, Any]) -> None:
+    """Put another kind of request (a Connections.Response, say) into `env`, same time."""
+    env["request"] = {
+        "requestId": f"amzn1.echo-api.request.{uuid.uuid4()}",
+        "timestamp": env["request"]["timestamp"],
+        "locale": env["request"].get("locale", "en-US"),
+        **request,
+    }
+
+
 def post(client: Any, env: dict[str, Any]) -> dict[str, Any]:
     """Send one envelope to the Flask app; the answer, checked as a valid Alexa response."""
     response = client.post("/", json=env)

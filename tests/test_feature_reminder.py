@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from tests.alexa import Conversation, Reply
+from tests.alexa import Conversation, Reply, replace_request
 from tests.conftest import START
 from tests.standin import JsonEndpoint, serve_https
 from tests.test_feature_support import said_one_of
@@ -96,12 +95,7 @@ def send(
     if permission is not None:
         system["user"]["permissions"] = {"scopes": {SCOPE: {"status": permission}}}
     if request is not None:
-        env["request"] = {
-            "requestId": f"amzn1.echo-api.request.{uuid.uuid4()}",
-            "timestamp": env["request"]["timestamp"],
-            "locale": "en-US",
-            **request,
-        }
+        replace_request(env, request)
     return talk.send_envelope(env)
 
 

@@ -7,12 +7,11 @@ No tests live here; the feature test modules import these helpers.
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from skill.engine.content import Content
 from skill.engine.ssml import CHIME
-from tests.alexa import Conversation, Reply
+from tests.alexa import Conversation, Reply, replace_request
 
 TIMERS_SCOPE = "alexa::alerts:timers:skill:readwrite"
 CONTENT = Content.load()
@@ -57,12 +56,7 @@ def send(
         system.pop("apiEndpoint", None)
         system.pop("apiAccessToken", None)
     if request is not None:
-        env["request"] = {
-            "requestId": f"amzn1.echo-api.request.{uuid.uuid4()}",
-            "timestamp": env["request"]["timestamp"],
-            "locale": "en-US",
-            **request,
-        }
+        replace_request(env, request)
     return talk.send_envelope(env)
 
 
