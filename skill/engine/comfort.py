@@ -11,10 +11,8 @@ import random
 
 from skill.engine.content import Content
 from skill.engine.context import Turn, seeded, steady_say
-from skill.engine.session import Comfort, level_bucket
+from skill.engine.session import Comfort
 from skill.engine.state import MenuItem
-
-__all__ = ["level_bucket"]
 
 # Which columns of the menu suit tonight, gentlest first for the hard days. On a high
 # pain day or when touch hurts, closeness in words (and only then shared experiences).

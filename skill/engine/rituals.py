@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from skill.engine import comfort, reminders
 from skill.engine.context import Reply, Turn, steady_say
+from skill.engine.session import level_bucket
 from skill.engine.spoken import duration_words, number_words
 from skill.engine.ssml import CHIME, Speech, person_name
 from skill.engine.state import (
@@ -541,7 +542,7 @@ def on_pain_level(turn: Turn, progress: Progress, level: int | None) -> Reply:
     highest = max(p for p in turn.session.checkin_pain if p is not None)
     # The first answer replaces any earlier report (and says so); the second only adds.
     changed = comfort.report(turn, level=highest, announce=step.partner == 0)
-    bucket = comfort.level_bucket(level)
+    bucket = level_bucket(level)
     speech = Speech().say(turn.say(f"checkin.pain_heard.{bucket}", level=number_words(level)))
     if changed:
         speech.say(changed)

@@ -14,6 +14,7 @@ resume need no state. The practice is logged when the track plays to its end.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.utils import is_request_type
@@ -203,6 +204,16 @@ def stop(turn: Turn) -> Response:
     return silent(turn)
 
 
+# What a device button or its spoken command does to the track: the same four moves.
+TRACK_MOVES: dict[str, Callable[[Turn], Response]] = {
+    "Pause": stop,
+    "Play": resume,
+    "Resume": resume,
+    "Next": lambda turn: seek(turn, "next"),
+    "Previous": lambda turn: seek(turn, "previous"),
+}
+
+
 class PlaybackControllerHandler(Handler):
     """Buttons on the device or a remote: play, pause, next, previous (no speech allowed)."""
 
@@ -215,15 +226,9 @@ class PlaybackControllerHandler(Handler):
 
     def respond(self, turn: Turn) -> Response:
         kind = str(getattr(turn.hi.request_envelope.request, "object_type", ""))
-        if kind == "PlaybackController.PauseCommandIssued":
-            return stop(turn)
-        if kind == "PlaybackController.PlayCommandIssued":
-            return resume(turn)
-        if kind == "PlaybackController.NextCommandIssued":
-            return seek(turn, "next")
-        if kind == "PlaybackController.PreviousCommandIssued":
-            return seek(turn, "previous")
-        return silent(turn)
+        return TRACK_MOVES[kind.removeprefix("PlaybackController.").removesuffix("CommandIssued")](
+            turn
+        )
 
 
 class ExceptionEncounteredHandler(Handler):
@@ -273,14 +278,9 @@ class AudioIntentHandler(Handler):
         name = getattr(getattr(turn.hi.request_envelope.request, "intent", None), "name", "")
         builder = turn.hi.response_builder
         builder.set_should_end_session(True)
-        if name in STOPPING:
-            return stop(turn)
-        if name == "AMAZON.ResumeIntent":
-            return resume(turn)
-        if name == "AMAZON.NextIntent":
-            return seek(turn, "next")
-        if name == "AMAZON.PreviousIntent":
-            return seek(turn, "previous")
+        move = "Pause" if name in STOPPING else name.removeprefix("AMAZON.").removesuffix("Intent")
+        if move in TRACK_MOVES:
+            return TRACK_MOVES[move](turn)
         track, _, _, _ = player(turn.hi)
         if name in FROM_START and track is not None:
             play(turn, track, 0)

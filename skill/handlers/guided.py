@@ -10,7 +10,7 @@ from skill.engine import comfort, offers, rituals
 from skill.engine.context import Reply
 from skill.engine.ssml import Speech
 from skill.engine.state import CHECKIN
-from skill.handlers import Handler, Turn, intent_name, slot_value
+from skill.handlers import Handler, Turn, intent_name, pain, slot_value
 
 YES, NO = "AMAZON.YesIntent", "AMAZON.NoIntent"
 
@@ -103,13 +103,11 @@ class PainLevelHandler(Handler):
         step = rituals.step_of(progress) if progress is not None else None
         if progress is not None and step is not None and step.kind == "pain":
             return rituals.on_pain_level(turn, progress, level)
-        from skill.handlers.pain import answer
-
         if level is None:
             return turn.ask(
                 Speech().say(turn.say("pain.invalid")), turn.say("pain.reprompt"), "number"
             )
-        return answer(turn, level=level)
+        return pain.answer(turn, level=level)
 
 
 def _level(raw: str | None) -> int | None:
