@@ -9,7 +9,9 @@ from typing import Any
 
 import pytest
 
+from skill.engine import rituals
 from skill.engine.ssml import Speech, person_name
+from skill.engine.state import HIGHS_LOWS, Progress
 from tests.alexa import Conversation, Reply
 from tests.conftest import START
 
@@ -125,6 +127,18 @@ def test_the_same_check_in_without_voices_takes_turns_in_order(named: Conversati
     alex_asked = send(named, "PainLevelIntent", None, level="4")
     assert "Alex" in alex_asked.text
     send(named, "PainLevelIntent", None, level="2")
+
+
+# -- the order a run takes its steps in ----------------------------------------------
+def test_a_stored_order_that_does_not_fit_is_the_table_s_order() -> None:
+    steps = rituals.RITUALS[HIGHS_LOWS].steps
+    kept = Progress.from_dict(
+        {"ritual": HIGHS_LOWS, "started_at": 1.0, "order": [2, 0, 1, 3, 4, 5]}
+    )
+    assert kept is not None and rituals.steps_of(kept)[:2] == (steps[2], steps[0])
+    for junk in ([0, 0, 1, 2, 3, 4], [0, 1], [0, 1, 2, 3, 4, 9], "012345", [-1, 0, 1, 2, 3, 4]):
+        progress = Progress.from_dict({"ritual": HIGHS_LOWS, "started_at": 1.0, "order": junk})
+        assert progress is not None and rituals.steps_of(progress) == steps, junk
 
 
 # -- forgetting ------------------------------------------------------------------------

@@ -248,10 +248,23 @@ def length_of(progress: Progress) -> int:
     return len(parts_of(progress)) if ritual.timed else len(ritual.steps)
 
 
+def order_of(progress: Progress) -> list[int]:
+    """The order this run takes the ritual's steps in: the table's, unless partners
+    swapped turns (see on_go_first)."""
+    table = list(range(len(ritual_of(progress).steps)))
+    order = progress.order
+    return list(order) if order is not None and sorted(order) == table else table
+
+
+def steps_of(progress: Progress) -> tuple[Step, ...]:
+    steps = ritual_of(progress).steps
+    return tuple(steps[i] for i in order_of(progress))
+
+
 def step_of(progress: Progress) -> Step | None:
     """The talk step the ritual waits on (None for timed rituals)."""
     ritual = ritual_of(progress)
-    return None if ritual.timed else ritual.steps[progress.step]
+    return None if ritual.timed else steps_of(progress)[progress.step]
 
 
 def ritual_name(turn: Turn, ritual: str) -> str:
@@ -331,11 +344,12 @@ def step_speech(turn: Turn, progress: Progress, speech: Speech | None = None) ->
     ritual = ritual_of(progress)
     if ritual.timed:
         return play_part(turn, progress, speech)
-    step = ritual.steps[progress.step]
+    steps = steps_of(progress)
+    step = steps[progress.step]
     if step.kind == "pain" and answered_out_of_turn(turn, step):
         name = turn.couple.names[step.partner or 0] if turn.couple.names else ""
         return advance(turn, progress, speech.say(turn.say("voices.already_heard", name=name)))
-    label = partner_label(turn, ritual.steps, progress.step) if step.partner is not None else ""
+    label = partner_label(turn, steps, progress.step) if step.partner is not None else ""
     shown = None
     if step.kind == "question":
         if progress.question is None:
