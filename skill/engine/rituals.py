@@ -589,6 +589,36 @@ def pain_out_of_turn(turn: Turn, progress: Progress, step: Step, speaker: int, l
     return turn.ask(speech, turn.say(step.reprompt), *step.expects)
 
 
+def on_go_first(turn: Turn, progress: Progress) -> Reply | None:
+    """'I'll go first' from a recognised voice at the other partner's talk step: their own
+    step of the same kind (a high, a low, an appreciation) comes now and the other's right
+    after, so no one is asked twice and no step is lost. None when it changes nothing here
+    (no recognised voice, already their turn, theirs already taken): then it is any other
+    words that matched nothing. Only this explicit ask swaps turns; at a talk step the
+    other voice is usually just answering what was shared."""
+    step = step_of(progress)
+    speaker = turn.speaker
+    if step is None or not step.talk or step.partner is None or speaker is None:
+        return None
+    if speaker == step.partner or step.partner >= len(turn.couple.names):
+        return None
+    steps = steps_of(progress)
+    theirs = next(
+        (i for i in range(progress.step + 1, len(steps))
+         if steps[i].kind == step.kind and steps[i].partner == speaker),
+        None,
+    )  # fmt: skip
+    if theirs is None:
+        return None
+    order = order_of(progress)
+    order.insert(progress.step, order.pop(theirs))
+    progress.order = order
+    turn.session.reasks = 0
+    turn.keep(progress)
+    lead = turn.say("voices.go_first", partner=turn.couple.names[step.partner])
+    return step_speech(turn, progress, Speech().say(lead))
+
+
 def waiting(turn: Turn) -> Reply:
     """Between the parts of a timed ritual: no rush, the next part waits for 'continue'."""
     return turn.ask(Speech().say(turn.say("timed.no_rush")), turn.say("timed.reprompt"))
