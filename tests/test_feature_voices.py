@@ -1,17 +1,23 @@
 """Partners told apart by voice: with Alexa voice profiles a request carries
 context.System.person.personId; "this is Sam" links that voice to a name. Greetings and the
 speaker's own turns then use Alexa's <alexa:name> tag; a partner who answers out of turn in
-the check-in is heard kindly; without profiles nothing changes."""
+the check-in is heard kindly, and one who says "I'll go first" at the other's turn in highs
+and lows or the check-in goes now, the other right after; without profiles nothing
+changes."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
 
+from skill.engine import rituals
 from skill.engine.ssml import Speech, person_name
+from skill.engine.state import HIGHS_LOWS, Progress
 from tests.alexa import Conversation, Reply
 from tests.conftest import START
+from tests.test_feature_support import said_one_of
 
 SAM, ALEX = "amzn1.ask.person.SAMVOICE", "amzn1.ask.person.ALEXVOICE"
 
@@ -125,6 +131,172 @@ def test_the_same_check_in_without_voices_takes_turns_in_order(named: Conversati
     alex_asked = send(named, "PainLevelIntent", None, level="4")
     assert "Alex" in alex_asked.text
     send(named, "PainLevelIntent", None, level="2")
+
+
+# -- "I'll go first" at a talk step ---------------------------------------------------------
+# What each talk prompt asks for, by words in its lines (skill/content/en-US.yaml).
+ASKS = {
+    "high": ("high point", "best part"),
+    "low": ("low point", "toughest"),
+    "appreciation": ("appreciate", "thankful", "grateful"),
+}
+NEXT, GO_FIRST = "AMAZON.NextIntent", "GoFirstIntent"
+
+
+def asked(reply: Reply) -> tuple[str, str]:
+    """Who the reply gives the floor to, and for what: ("Alex", "high")."""
+    for sentence in re.split(r"(?<=[.?!])\s+", reply.ssml):
+        for kind, words in ASKS.items():
+            if any(w in sentence for w in words):
+                who = [
+                    n
+                    for n, p in (("Sam", SAM), ("Alex", ALEX))
+                    if n in sentence or tag(p) in sentence
+                ]
+                return (who[0] if len(who) == 1 else "?", kind)
+    return ("", "")
+
+
+@pytest.fixture
+def voiced(named: Conversation) -> Conversation:
+    """Sam and Alex, each voice linked to its name."""
+    send(named, "ThisIsIntent", SAM, name="Sam")
+    send(named, "ThisIsIntent", ALEX, name="Alex")
+    return named
+
+
+def test_alex_going_first_in_highs_and_lows_swaps_the_two_highs(
+    voiced: Conversation, store
+) -> None:  # type: ignore[no-untyped-def]
+    heard = [asked(send(voiced, "HighsAndLowsIntent", SAM))]
+    swap = send(voiced, GO_FIRST, ALEX)
+    assert said_one_of(swap, "voices.go_first", partner="Sam"), "Sam hears they are next"
+    assert tag(ALEX) in swap.ssml and swap.measured.quiet_ms == 45_000 and not swap.ended
+    heard.append(asked(swap))
+    # Either may say next, and next is only ever next.
+    for voice in (ALEX, SAM, None, ALEX, SAM):
+        heard.append(asked(send(voiced, NEXT, voice)))
+    assert heard == [
+        ("Sam", "high"),
+        ("Alex", "high"),
+        ("Sam", "high"),
+        ("Sam", "low"),
+        ("Alex", "low"),
+        ("Sam", "appreciation"),
+        ("Alex", "appreciation"),
+    ]
+    goodnight = send(voiced, NEXT, SAM)
+    assert "goodnight" in goodnight.text.lower() and goodnight.ended
+    assert [e["kind"] for e in stored(store, voiced)["practice_log"]] == ["highs_lows"]
+    assert "progress" not in stored(store, voiced)
+
+
+def test_going_first_at_a_low_keeps_each_partner_s_own_steps(voiced: Conversation) -> None:
+    send(voiced, "HighsAndLowsIntent", SAM)
+    send(voiced, NEXT, SAM)  # Sam's low
+    swap = send(voiced, GO_FIRST, ALEX)
+    assert asked(swap) == ("Alex", "low")
+    rest = [asked(send(voiced, NEXT, ALEX)) for _ in range(4)]
+    assert rest == [
+        ("Sam", "low"),
+        ("Alex", "high"),
+        ("Sam", "appreciation"),
+        ("Alex", "appreciation"),
+    ]
+
+
+def test_no_one_is_asked_twice_when_going_first_is_said_again(voiced: Conversation) -> None:
+    send(voiced, "HighsAndLowsIntent", SAM)
+    send(voiced, GO_FIRST, ALEX)
+    sams_high = send(voiced, NEXT, ALEX)
+    again = send(voiced, GO_FIRST, ALEX)  # Alex has had their high: this is Sam's
+    assert asked(again) == ("", "") and said_one_of(again, "talk.still_talking")
+    assert again.measured.quiet_ms == 30_000 and asked(sams_high) == ("Sam", "high")
+    # The order is unchanged by it: Sam's low is next, then Alex's.
+    assert asked(send(voiced, NEXT, SAM)) == ("Sam", "low")
+    assert asked(send(voiced, NEXT, ALEX)) == ("Alex", "low")
+
+
+def test_going_first_at_one_s_own_turn_is_just_more_quiet(voiced: Conversation) -> None:
+    send(voiced, "HighsAndLowsIntent", SAM)
+    own = send(voiced, GO_FIRST, SAM)
+    assert said_one_of(own, "talk.still_talking") and own.measured.quiet_ms == 30_000
+    assert asked(send(voiced, NEXT, SAM)) == ("Sam", "low")
+
+
+@pytest.mark.parametrize("voice", [None, "amzn1.ask.person.GUEST"], ids=["no-profile", "unlinked"])
+def test_without_a_linked_voice_going_first_is_what_unmatched_words_are(
+    voiced: Conversation, voice: str | None
+) -> None:
+    send(voiced, "HighsAndLowsIntent", voice)
+    words = send(voiced, GO_FIRST, voice)
+    unmatched = send(voiced, "AMAZON.FallbackIntent", voice)
+    for reply in (words, unmatched):
+        assert said_one_of(reply, "talk.still_talking") and reply.measured.quiet_ms == 30_000
+        assert asked(reply) == ("", "") and not reply.ended
+    assert asked(send(voiced, NEXT, voice)) == ("Sam", "low")
+
+
+@pytest.mark.parametrize("voice", [ALEX, None], ids=["alex", "no-profile"])
+def test_going_first_with_no_ritual_under_way_offers_one(
+    voiced: Conversation, voice: str | None
+) -> None:
+    words = send(voiced, GO_FIRST, voice)
+    assert said_one_of(words, "voices.go_first_nothing") and said_one_of(words, "launch.choices")
+    assert not words.ended
+
+
+def test_the_other_voice_talking_at_a_turn_is_still_the_couple_talking(
+    voiced: Conversation,
+) -> None:
+    """Words that match nothing, from Alex at Sam's turn, are most often Alex answering
+    what Sam shared: more quiet, and the turns stay as they were."""
+    send(voiced, "HighsAndLowsIntent", SAM)
+    reply = send(voiced, "AMAZON.FallbackIntent", ALEX)
+    assert said_one_of(reply, "talk.still_talking") and reply.measured.quiet_ms == 30_000
+    assert asked(send(voiced, NEXT, ALEX)) == ("Sam", "low")
+
+
+def test_a_swapped_order_is_picked_up_where_they_were(voiced: Conversation) -> None:
+    send(voiced, "HighsAndLowsIntent", SAM)
+    send(voiced, GO_FIRST, ALEX)
+    send(voiced, "AMAZON.PauseIntent", ALEX)
+    voiced.new_session()
+    back = send(voiced, "ContinueIntent", SAM)
+    assert asked(back) == ("Alex", "high")
+    assert asked(send(voiced, NEXT, SAM)) == ("Sam", "high")
+    assert asked(send(voiced, NEXT, SAM)) == ("Sam", "low")
+
+
+def test_alex_going_first_at_the_check_in_s_appreciations(voiced: Conversation, store) -> None:  # type: ignore[no-untyped-def]
+    send(voiced, "EveningCheckInIntent", SAM)
+    send(voiced, "PainLevelIntent", SAM, level="2")
+    send(voiced, "PainLevelIntent", ALEX, level="3")  # the question
+    send(voiced, NEXT, SAM)  # tonight's idea
+    sams = send(voiced, NEXT, SAM)
+    assert asked(sams) == ("Sam", "appreciation")
+    alexs = send(voiced, GO_FIRST, ALEX)
+    assert asked(alexs) == ("Alex", "appreciation") and said_one_of(
+        alexs, "voices.go_first", partner="Sam"
+    )
+    assert asked(send(voiced, NEXT, ALEX)) == ("Sam", "appreciation")
+    hug = send(voiced, NEXT, SAM)
+    assert "hug" in hug.text and asked(hug) == ("", "")
+    close = send(voiced, "AMAZON.NoIntent", SAM)
+    assert close.ended
+    assert [e["kind"] for e in stored(store, voiced)["practice_log"]] == ["checkin"]
+
+
+# -- the order a run takes its steps in ----------------------------------------------
+def test_a_stored_order_that_does_not_fit_is_the_table_s_order() -> None:
+    steps = rituals.RITUALS[HIGHS_LOWS].steps
+    kept = Progress.from_dict(
+        {"ritual": HIGHS_LOWS, "started_at": 1.0, "order": [2, 0, 1, 3, 4, 5]}
+    )
+    assert kept is not None and rituals.steps_of(kept)[:2] == (steps[2], steps[0])
+    for junk in ([0, 0, 1, 2, 3, 4], [0, 1], [0, 1, 2, 3, 4, 9], "012345", [-1, 0, 1, 2, 3, 4]):
+        progress = Progress.from_dict({"ritual": HIGHS_LOWS, "started_at": 1.0, "order": junk})
+        assert progress is not None and rituals.steps_of(progress) == steps, junk
 
 
 # -- forgetting ------------------------------------------------------------------------

@@ -54,6 +54,7 @@ CUSTOM_INTENTS = (
     "ForgetNamesIntent",
     "CancelReminderIntent",
     "ThisIsIntent",
+    "GoFirstIntent",
     "AboutIntent",
     "MoreIntent",
 )
@@ -449,6 +450,8 @@ def test_custom_intent_has_enough_samples(model: dict[str, Any], intent_name: st
         ("our names are {first} and {second}", "SetNamesIntent"),
         ("call me {name}", "CallMeIntent"),
         ("this is {name}", "ThisIsIntent"),
+        ("i'll go first", "GoFirstIntent"),
+        ("can i go first", "GoFirstIntent"),
         ("forget our names", "ForgetNamesIntent"),
         ("cancel our reminder", "CancelReminderIntent"),
         ("about", "AboutIntent"),

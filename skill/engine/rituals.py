@@ -248,10 +248,23 @@ def length_of(progress: Progress) -> int:
     return len(parts_of(progress)) if ritual.timed else len(ritual.steps)
 
 
+def order_of(progress: Progress) -> list[int]:
+    """The order this run takes the ritual's steps in: the table's, unless partners
+    swapped turns (see on_go_first)."""
+    table = list(range(len(ritual_of(progress).steps)))
+    order = progress.order
+    return list(order) if order is not None and sorted(order) == table else table
+
+
+def steps_of(progress: Progress) -> tuple[Step, ...]:
+    steps = ritual_of(progress).steps
+    return tuple(steps[i] for i in order_of(progress))
+
+
 def step_of(progress: Progress) -> Step | None:
     """The talk step the ritual waits on (None for timed rituals)."""
     ritual = ritual_of(progress)
-    return None if ritual.timed else ritual.steps[progress.step]
+    return None if ritual.timed else steps_of(progress)[progress.step]
 
 
 def ritual_name(turn: Turn, ritual: str) -> str:
@@ -331,11 +344,12 @@ def step_speech(turn: Turn, progress: Progress, speech: Speech | None = None) ->
     ritual = ritual_of(progress)
     if ritual.timed:
         return play_part(turn, progress, speech)
-    step = ritual.steps[progress.step]
+    steps = steps_of(progress)
+    step = steps[progress.step]
     if step.kind == "pain" and answered_out_of_turn(turn, step):
         name = turn.couple.names[step.partner or 0] if turn.couple.names else ""
         return advance(turn, progress, speech.say(turn.say("voices.already_heard", name=name)))
-    label = partner_label(turn, ritual.steps, progress.step) if step.partner is not None else ""
+    label = partner_label(turn, steps, progress.step) if step.partner is not None else ""
     shown = None
     if step.kind == "question":
         if progress.question is None:
@@ -573,6 +587,36 @@ def pain_out_of_turn(turn: Turn, progress: Progress, step: Step, speaker: int, l
         speech.say(changed)
     progress.updated_at = turn.now
     return turn.ask(speech, turn.say(step.reprompt), *step.expects)
+
+
+def on_go_first(turn: Turn, progress: Progress) -> Reply | None:
+    """'I'll go first' from a recognised voice at the other partner's talk step: their own
+    step of the same kind (a high, a low, an appreciation) comes now and the other's right
+    after, so no one is asked twice and no step is lost. None when it changes nothing here
+    (no recognised voice, already their turn, theirs already taken): then it is any other
+    words that matched nothing. Only this explicit ask swaps turns; at a talk step the
+    other voice is usually just answering what was shared."""
+    step = step_of(progress)
+    speaker = turn.speaker
+    if step is None or not step.talk or step.partner is None or speaker is None:
+        return None
+    if speaker == step.partner or step.partner >= len(turn.couple.names):
+        return None
+    steps = steps_of(progress)
+    theirs = next(
+        (i for i in range(progress.step + 1, len(steps))
+         if steps[i].kind == step.kind and steps[i].partner == speaker),
+        None,
+    )  # fmt: skip
+    if theirs is None:
+        return None
+    order = order_of(progress)
+    order.insert(progress.step, order.pop(theirs))
+    progress.order = order
+    turn.session.reasks = 0
+    turn.keep(progress)
+    lead = turn.say("voices.go_first", partner=turn.couple.names[step.partner])
+    return step_speech(turn, progress, Speech().say(lead))
 
 
 def waiting(turn: Turn) -> Reply:

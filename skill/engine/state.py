@@ -144,9 +144,12 @@ class Progress:
     talk_seconds: int = 45
     question: int | None = None
     seconds: int | None = None  # the whole length of a timed ritual (breathing, massage)
+    # The order its steps are taken in, when partners swapped turns ("I'll go first"):
+    # the ritual's step numbers, and `step` counts along this. None: the table's order.
+    order: list[int] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "ritual": self.ritual,
             "started_at": self.started_at,
             "updated_at": self.updated_at,
@@ -155,6 +158,9 @@ class Progress:
             "question": self.question,
             "seconds": self.seconds,
         }
+        if self.order is not None:
+            data["order"] = list(self.order)
+        return data
 
     @classmethod
     def from_dict(cls, data: Any) -> Progress | None:
@@ -173,7 +179,18 @@ class Progress:
             talk_seconds=_int_or_none(data.get("talk_seconds")) or 45,
             question=_int_or_none(data.get("question")),
             seconds=_int_or_none(data.get("seconds")),
+            order=_order(data.get("order")),
         )
+
+
+def _order(raw: Any) -> list[int] | None:
+    """Step numbers, each once (whether they fit the ritual is the engine's to check)."""
+    if not isinstance(raw, list):
+        return None
+    order = [_int_or_none(n) for n in raw]
+    if any(n is None or n < 0 for n in order) or len(set(order)) != len(order):
+        return None
+    return [n for n in order if n is not None]
 
 
 @dataclass

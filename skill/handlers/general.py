@@ -148,6 +148,29 @@ class FallbackHandler(Handler):
         return turn.ask(Speech().say(turn.say(key)), turn.say(f"{key}_reprompt"))
 
 
+class GoFirstHandler(FallbackHandler):
+    """'I'll go first', from a recognised voice at the other partner's talk step: the two
+    swap turns (skill.engine.rituals.on_go_first). Elsewhere in a ritual, and without voice
+    profiles, it is what any words that matched nothing would be; with no ritual under
+    way there is no turn to take, and the rituals are offered."""
+
+    INTENTS = ("GoFirstIntent",)
+
+    def respond(self, turn: Turn) -> Reply:
+        if turn.pending is not None:  # only the question's own answer acts on it
+            return super().respond(turn)
+        progress = turn.ritual
+        reply = (
+            nothing_here(turn, Speech().say(turn.say("voices.go_first_nothing")))
+            if progress is None
+            else rituals.on_go_first(turn, progress)
+        )
+        if reply is None:
+            return super().respond(turn)
+        turn.session.unclear = 0
+        return reply
+
+
 class StopHandler(Handler):
     """Stop, Cancel, Pause ('I need a break') and NavigateHome all end warmly."""
 

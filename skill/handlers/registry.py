@@ -81,6 +81,7 @@ def request_handlers(deps: Deps) -> list[AbstractRequestHandler]:
         guided.YesNoHandler(deps),
         general.HelpHandler(deps),
         general.StopHandler(deps),
+        general.GoFirstHandler(deps),
         general.FallbackHandler(deps),
         general.UnknownRequestHandler(deps),  # must stay last
     ]
