@@ -25,7 +25,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from bench.heldout.generate import CONDITIONS, DEFAULT_OUT, VOICES, Clip, generate, phrases
+from bench.heldout.generate import CONDITIONS, SETS, Clip, generate_set, phrases
 
 KINDS = ("exact", "paraphrase", "unrelated")
 
@@ -101,10 +101,10 @@ def press(recognizer: Any, matcher: Any, clip: Clip) -> Outcome:
     )
 
 
-def typed(matcher: Any) -> dict[str, tuple[int, int]]:
+def typed(matcher: Any, set_name: str = "heldout") -> dict[str, tuple[int, int]]:
     """Right (or, for unrelated talk, acted on) out of total, typed."""
     out: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for phrase in phrases():
+    for phrase in phrases(SETS[set_name][0]):
         intent = matcher.understand(phrase.text).intent
         row = out[phrase.kind]
         row[1] += 1
@@ -154,16 +154,20 @@ def table(outcomes: Sequence[Outcome], typed_counts: dict[str, tuple[int, int]])
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--clips", type=Path, default=DEFAULT_OUT)
-    parser.add_argument("--voices", default=",".join(VOICES))
+    parser.add_argument(
+        "--set", choices=SETS, default="heldout", help="the held-out set, or the tuning set"
+    )
+    parser.add_argument("--voices", default="", help="comma list (default: the set's own)")
     parser.add_argument("--conditions", default=",".join(CONDITIONS))
     parser.add_argument(
         "--json", type=Path, default=None, help="append every outcome here (and resume from it)"
     )
     parser.add_argument("--show", default="", help="print outcomes of these kinds (comma list)")
     args = parser.parse_args(argv)
-    clips = generate(
-        args.clips, voices=args.voices.split(","), conditions=args.conditions.split(",")
+    clips = generate_set(
+        args.set,
+        voices=args.voices.split(",") if args.voices else None,
+        conditions=args.conditions.split(","),
     )
     recognizer, matcher = _hearing()
     done: dict[tuple[str, str, str], Outcome] = {}
@@ -192,7 +196,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"  {n}/{len(clips)}", file=sys.stderr)
     if log is not None:
         log.close()
-    print(table(outcomes, typed(matcher)))
+    print(table(outcomes, typed(matcher, args.set)))
     return 0
 
 

@@ -6,7 +6,7 @@ five rooms mixed with sox: clean (a faint microphone floor), room reverb, white 
 microphone delivers them, with half a second of room before the words and most of a
 second after.
 
-    .venv/bin/python -m bench.heldout.generate [--out .cache/heldout] [--voices flite_slt,...]
+    .venv/bin/python -m bench.heldout.generate [--set heldout|dev] [--voices flite_slt,...]
 
 Generated clips are cached (nothing is regenerated that exists); only the phrase list
 is committed.
@@ -40,6 +40,18 @@ VOICES = {
     "festival_kal": ("festival", "kal_diphone", "US male, diphone"),
     "festival_ked": ("festival", "ked_diphone", "US male, diphone"),
 }
+# The tuning set: espeak-ng voices (the synthesiser the settings may be chosen on) saying
+# other phrases (bench/devset/phrases.tsv). Never mixed with the held-out set above.
+DEV_VOICES = {
+    "espeak_us": ("espeak-ng", "en-us:160", "US male"),
+    "espeak_us_f3": ("espeak-ng", "en-us+f3:150", "US female"),
+    "espeak_gb_m3": ("espeak-ng", "en-gb+m3:170", "British male"),
+    "espeak_us_f4": ("espeak-ng", "en-us+f4:140", "US female, slow"),
+}
+DEV_PHRASES = Path(__file__).resolve().parents[1] / "devset" / "phrases.tsv"
+DEV_OUT = DEFAULT_OUT.with_name("devset")
+SETS = {"heldout": (PHRASES, VOICES, DEFAULT_OUT), "dev": (DEV_PHRASES, DEV_VOICES, DEV_OUT)}
+ALL_VOICES = {**VOICES, **DEV_VOICES}
 # name -> (noise colour or None, SNR in dB or None, reverb)
 CONDITIONS = {
     "clean": (None, None, False),
@@ -80,7 +92,8 @@ def phrases(path: Path = PHRASES) -> list[Phrase]:
 
 
 def missing_tools(voices: Iterable[str] = VOICES) -> list[str]:
-    needed = {"sox"} | {"flite" if VOICES[v][0] == "flite" else "text2wave" for v in voices}
+    programs = {"flite": "flite", "festival": "text2wave", "espeak-ng": "espeak-ng"}
+    needed = {"sox"} | {programs[ALL_VOICES[v][0]] for v in voices}
     return sorted(t for t in needed if shutil.which(t) is None)
 
 
@@ -90,10 +103,13 @@ def _run(cmd: Sequence[str], data: bytes | None = None) -> bytes:
 
 def synthesise(voice: str, text: str) -> bytes:
     """Raw 16 kHz mono PCM of one voice saying `text` (no padding)."""
-    engine, name, _ = VOICES[voice]
+    engine, name, _ = ALL_VOICES[voice]
     with tempfile.TemporaryDirectory() as tmp:
         wav = Path(tmp) / "say.wav"
-        if engine == "flite":
+        if engine == "espeak-ng":
+            variant, speed = name.split(":")
+            _run(["espeak-ng", "-v", variant, "-s", speed, "-w", str(wav), text])
+        elif engine == "flite":
             _run(["flite", "-voice", name, "-t", text, "-o", str(wav)])
         else:
             script = Path(tmp) / "say.txt"
@@ -179,23 +195,37 @@ def generate(
     return clips
 
 
+def generate_set(
+    name: str, *, voices: Sequence[str] | None = None, conditions: Sequence[str] | None = None
+) -> list[Clip]:
+    """Every clip of the held-out set ("heldout") or the tuning set ("dev")."""
+    phrase_file, set_voices, out = SETS[name]
+    return generate(
+        out,
+        voices=voices or tuple(set_voices),
+        conditions=conditions or tuple(CONDITIONS),
+        chosen=phrases(phrase_file),
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
-    parser.add_argument("--voices", default=",".join(VOICES))
-    parser.add_argument("--conditions", default=",".join(CONDITIONS))
+    parser.add_argument("--set", choices=SETS, default="heldout")
+    parser.add_argument("--voices", default="")
+    parser.add_argument("--conditions", default="")
     args = parser.parse_args(argv)
-    voices = args.voices.split(",")
+    voices = args.voices.split(",") if args.voices else list(SETS[args.set][1])
     missing = missing_tools(voices)
     if missing:
         print(
-            f"heldout: missing {', '.join(missing)} (apt-get install flite festival "
+            f"heldout: missing {', '.join(missing)} (apt-get install espeak-ng flite festival "
             "festvox-kallpc16k festvox-kdlpc16k festvox-us-slt-hts sox)",
             file=sys.stderr,
         )
         return 2
-    clips = generate(args.out, voices=voices, conditions=args.conditions.split(","))
-    print(f"{len(clips)} clips in {args.out}")
+    conditions = args.conditions.split(",") if args.conditions else None
+    clips = generate_set(args.set, voices=voices, conditions=conditions)
+    print(f"{len(clips)} clips in {SETS[args.set][2]}")
     return 0
 
 
