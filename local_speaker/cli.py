@@ -376,7 +376,7 @@ def run_hear(args: argparse.Namespace) -> int:
         listener = Listener(recognizer, matcher, Inputs(), mic_command="")
         heard = listener.listen_once(io.BytesIO(pcm))
         decoded = listener.last_decoded
-        words = "" if decoded is None or decoded.garbage else " ".join(decoded.words)
+        words = " ".join(decoded.words) if decoded is not None else ""
         rejected = heard is None or heard.text is None
         intent = None if rejected or heard is None else (heard.intent or "LaunchRequest")
         confidence = decoded.confidence if decoded is not None else 0.0
@@ -396,7 +396,7 @@ def run_hear(args: argparse.Namespace) -> int:
                 flush=True,
             )
         else:
-            said = f'"{words}"' if words else "nothing it knows"
+            said = f'"{words}"' if words else "nothing"
             print(f"{path}: heard {said} -> {intent or 'rejected'} (confidence {confidence:.2f})")
     return 1 if failed else 0
 

@@ -11,9 +11,9 @@ the wrappers are the matcher's own (`normalize.wrappers`), so what can be said c
 typed. A bare number or yes/no is in the grammar only when the skill awaits one
 (`context.Expecting`); one grammar is built per context.
 
-A "garbage" loop of single phones competes with the commands: speech that is not a
-command fits the phone loop better than any sentence, so it is rejected ("Sorry, I
-didn't catch that") instead of being forced onto the nearest ritual.
+The recogniser searches it second, forced onto speech whose free words (the language
+model, language_model.py) were not a command; it then counts only if it explains the
+audio nearly as well as those free words do (see listen.py).
 """
 
 from __future__ import annotations
@@ -28,65 +28,8 @@ from local_speaker.model import Intent, InteractionModel
 from local_speaker.normalize import Wrappers, tokens, wrappers
 from skill.engine.spoken import number_words
 
-PHONES = (  # the CMU phone set of pocketsphinx's English model
-    "AA",
-    "AE",
-    "AH",
-    "AO",
-    "AW",
-    "AY",
-    "B",
-    "CH",
-    "D",
-    "DH",
-    "EH",
-    "ER",
-    "EY",
-    "F",
-    "G",
-    "HH",
-    "IH",
-    "IY",
-    "JH",
-    "K",
-    "L",
-    "M",
-    "N",
-    "NG",
-    "OW",
-    "OY",
-    "P",
-    "R",
-    "S",
-    "SH",
-    "T",
-    "TH",
-    "UH",
-    "UW",
-    "V",
-    "W",
-    "Y",
-    "Z",
-    "ZH",
-)
-GARBAGE_PREFIX = "gb_"
 _WORD_CHARS = re.compile(r"[^a-z0-9' ]+")
 _NUMERAL = re.compile(r"\d+")
-
-
-def garbage_words() -> dict[str, str]:
-    """Dictionary entries for the phone loop: word -> its one phone."""
-    return {f"{GARBAGE_PREFIX}{p.lower()}": p for p in PHONES}
-
-
-def phone_loop() -> str:
-    """A grammar of any sequence of phones: the free speech a command is compared with."""
-    loop = " | ".join(garbage_words())
-    return f"#JSGF V1.0;\ngrammar phones;\npublic <phones> = ({loop})+;\n"
-
-
-def is_garbage(word: str) -> bool:
-    return word.startswith(GARBAGE_PREFIX)
 
 
 @dataclass(frozen=True)
@@ -101,7 +44,7 @@ def _rule_name(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_]", "_", name).lower()
 
 
-class _Builder:
+class Builder:
     def __init__(
         self,
         model: InteractionModel,
@@ -192,7 +135,6 @@ def build(
     *,
     wake: str | None = None,
     wake_required: bool = True,
-    garbage: bool = True,
     expect: context.Expecting | None = None,
     wrapping: Wrappers | None = None,
 ) -> Grammar:
@@ -202,7 +144,7 @@ def build(
     (`wake_required`, for when nobody is being answered) or may (while the skill waits).
     `expect` says which context-only phrases may be heard (None: all of them).
     """
-    builder = _Builder(model, known, expect)
+    builder = Builder(model, known, expect)
     lines = ["#JSGF V1.0;", "grammar closetogether;"]
     commands: list[str] = []
     for intent in model.intents:
@@ -242,9 +184,6 @@ def build(
         builder.words.update(wake_words)
         lines.append(f"<wake> = {' '.join(wake_words)};")
         top = "<wake> [<wrapped>]" if wake_required else "[<wake>] <wrapped>"
-    if garbage:
-        lines.append(f"<garbage> = ({' | '.join(garbage_words())})+;")
-        top = f"{top} | <garbage>"
     lines.append(f"public <utterance> = {top};")
     return Grammar(
         "\n".join(lines) + "\n", frozenset(builder.words), tuple(builder.dropped), wake_words

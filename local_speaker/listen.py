@@ -1,15 +1,19 @@
-"""Offline voice input: microphone -> pocketsphinx (grammar from the model) -> heard text.
+"""Offline voice input: microphone -> pocketsphinx -> heard text.
 
 Two ways to talk. Push-to-talk (default): press Enter, speak, and the utterance ends at
 the first pause. Wake phrase (`--wake`): the microphone stays open, every stretch of
 speech is decoded, and it counts only if it starts with the wake phrase — or, while
 the skill is waiting for an answer, without it, as with an Echo.
 
+Two searches (see Recognizer). The first hears words freely — the interaction model's
+sentences and everyday English — so talk meant for each other is heard as what it is
+and the matcher turns it down, while a wrapped or paraphrased command is understood as
+typing is. Only when those words are not a command does the grammar get a second look,
+and its sentence counts only if it explains the audio nearly as well as the free words.
 What may be heard depends on what the skill waits for (`context`): a bare number or
-yes/no only when awaited, one grammar per context. Each hypothesis gets a confidence:
-how much better the grammar explains the audio than a free phone loop does (a
-likelihood ratio per frame). Speech that fits the grammar's own garbage loop, scores
-too low, or matches no intent is "not caught": in push-to-talk the speaker says "Sorry,
+yes/no only when awaited, one model and one grammar per context.
+
+Speech that is not a command is "not caught": in push-to-talk the speaker says "Sorry,
 I didn't catch that" and does nothing else (at a talk step the skill hears its fallback
 intent: the couple is still talking); in wake mode nothing happens. A press always ends
 in an answer, even when nothing was heard. Nothing heard is logged; the terminal shows
@@ -18,57 +22,72 @@ only the intent's name.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import math
+import os
 import shlex
 import shutil
 import subprocess
+import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import IO, Any
 
 from rich.console import Console
 from rich.text import Text
 
-from local_speaker import context, grammar
+from local_speaker import context, grammar, language_model
 from local_speaker.context import Expecting
 from local_speaker.matcher import Matcher
-from local_speaker.model import FALLBACK, InteractionModel
+from local_speaker.model import FALLBACK, FIRST_NAME, InteractionModel
+from local_speaker.normalize import Wrappers
 from local_speaker.runner import Heard, Inputs
 
 log = logging.getLogger("close_together.speaker")
 
 SAMPLE_RATE = 16_000
-WORD_INSERTION_PENALTY = 1e-2  # makes the phone-by-phone garbage path costly per phone
-# Grammar weight against the acoustics. Measured on espeak-ng speech with a noise floor
-# (10 headline commands x 6, 4 other sentences x 6): 6.5 (the default) 57/60 right and
-# 18/24 others rejected; 7.5 to 10: 57/60 right and 24/24 rejected; 12: 47/60 right.
+# Two searches. First the couple's words, freely: a small language model of the
+# interaction model's sentences plus everyday words (language_model.py), whose words the
+# matcher understands much as it understands typing, wrappers and all. When those words
+# are not a command, the grammar's sentences get a second look: one of the free search's
+# likeliest readings (N_BEST) may be one exactly, or the fixed grammar, forced onto the
+# audio, may find one that explains it nearly as well as the free words do
+# (MIN_LOG_RATIO). Settings chosen on espeak-ng speech (bench/devset: `python -m
+# bench.recognition --set dev`), never on the held-out set.
+WORDS_WEIGHT, WORDS_INSERTION = 10.0, 0.5  # the free search's language weight and word penalty
+WORDS_MAX_HMMS = 3000
+N_BEST = 10
+# The grammar search: language weight against the acoustics, a word insertion penalty, and
+# beams. An HMM cap bounds the cost in noise (pocketsphinx's defaults keep almost every
+# path alive: up to 1.75x real time); a tighter word beam loses short final words.
 LANGUAGE_WEIGHT = 8.0
-# Search beams: with pocketsphinx's defaults (1e-48, 7e-29, 30,000 HMMs a frame) noise
-# keeps almost every path alive, and decoding took up to 1.75x real time. The
-# cap on HMMs a frame bounds the cost; a word beam tighter than the default loses short
-# final words ("close together" alone).
+WORD_INSERTION_PENALTY = 1e-2
 BEAM, WORD_BEAM, PHONE_BEAM, MAX_HMMS_PER_FRAME = 1e-48, 7e-29, 1e-48, 800
-# A hypothesis counts when the grammar's words explain their stretch of audio better
-# than a free loop of phones does: the acoustic log-likelihood ratio per 10 ms frame of
-# the words is above this. Chosen on espeak-ng speech (25 commands, 18 other sentences,
-# clean, white noise 20 dB, pink noise 10 dB), never on the held-out set: at 0.5, 51 of
-# 54 right commands pass and 8 of the 22 other sentences that fit the grammar stop.
-MIN_LOG_RATIO = 0.5
+# A grammar sentence counts when its acoustic log-likelihood per 10 ms frame is at most
+# this much below the free search's. On the tuning set: -1.5 let 25% more room talk
+# through for 3% more commands; -0.5, 10% less room talk for 9% fewer commands.
+MIN_LOG_RATIO = -1.0
+# Free words may differ from a sample as typing may, but less: a filler and one unknown
+# word ("what is on our menu tonight"), not a command trailing into other talk ("that will
+# be all", then three words more). A name must be one the grammar lists.
+MAX_SPOKEN_EDITS = 4
 CONFIDENCE_SCALE = 0.5  # log ratio per frame that moves the confidence most of the way
 NO_SPEECH_S = 5.0  # push-to-talk: give up if nobody starts speaking
 MAX_UTTERANCE_S = 10.0
 VAD_WINDOW_S = 0.3
 VAD_MODE = "LOOSE"  # pocketsphinx.Vad's; stricter modes clip the words' edges
-ANSWER, WAKE, PHONES = "answer", "wake", "phones"  # the searches (see Recognizer)
+ANSWER, WAKE, WORDS = "answer", "wake", "words"  # the searches (see Recognizer)
 MIC_COMMANDS = (
     ("arecord", "arecord -q -t raw -f S16_LE -c 1 -r {rate}"),
     ("parecord", "parecord --raw --format=s16le --channels=1 --rate={rate}"),
     ("pw-record", "pw-record --format s16 --rate {rate} --channels 1 -"),
     ("rec", "rec -q -t raw -r {rate} -e signed -b 16 -c 1 -"),
 )
+
+Segments = list[tuple[str, int, int, float]]
 
 
 class ListenError(RuntimeError):
@@ -80,10 +99,12 @@ class Decoded:
     """One utterance through the recogniser."""
 
     words: tuple[str, ...]  # what it heard (never logged)
-    garbage: bool  # the garbage loop won: not a command
+    garbage: bool  # not a command: only everyday words, or nothing the grammar has
     audio_s: float
     decode_s: float
-    log_ratio: float = 1.0  # per frame, against a free phone loop (see MIN_LOG_RATIO)
+    log_ratio: float = 0.0  # a grammar sentence: per frame, against the free words
+    free: bool = False  # heard as free words and understood as a command
+    agreement: float = 1.0  # free words: share of the likeliest readings that mean the same
 
     @property
     def real_time_factor(self) -> float:
@@ -94,25 +115,35 @@ class Decoded:
         """0 to 1: how sure the recogniser is these words were said (0 for garbage)."""
         if self.garbage or not self.words:
             return 0.0
+        if self.free:
+            return self.agreement
         return 1 / (1 + math.exp(-(self.log_ratio - MIN_LOG_RATIO) / CONFIDENCE_SCALE))
 
     @property
     def accepted(self) -> bool:
-        """Words of the grammar, said clearly enough to act on."""
-        return bool(self.words) and not self.garbage and self.log_ratio >= MIN_LOG_RATIO
+        """A command, said clearly enough to act on."""
+        return (
+            bool(self.words) and not self.garbage and (self.free or self.log_ratio >= MIN_LOG_RATIO)
+        )
 
 
 class Recognizer:
-    """pocketsphinx with grammars generated from the interaction model, one per context."""
+    """pocketsphinx: a free search over the model's sentences and everyday words, then the
+    grammar generated from the interaction model; one of each per context."""
 
-    def __init__(self, model: InteractionModel, *, wake: str | None = None) -> None:
+    def __init__(
+        self, model: InteractionModel, *, wake: str | None = None, matcher: Matcher | None = None
+    ) -> None:
         try:
-            from pocketsphinx import Decoder
+            from pocketsphinx import Decoder, NGramModel
         except ImportError as exc:
             raise ListenError(
                 "voice input needs pocketsphinx: pip install 'close-together[listen]'"
             ) from exc
-        # lm=None: only our grammars are searched, and the general English language
+        self.model = model
+        self.matcher = matcher or Matcher(model)
+        self._names = {n.lower() for n in model.phrases.grammar_values.get(FIRST_NAME, ())}
+        # lm=None: only our own models are searched, and the general English language
         # model (about 100 MB in memory) is never loaded.
         self.decoder = Decoder(
             loglevel="FATAL",
@@ -124,33 +155,55 @@ class Recognizer:
             pbeam=PHONE_BEAM,
             maxhmmpf=MAX_HMMS_PER_FRAME,
         )
-        for word, phone in grammar.garbage_words().items():
-            self.decoder.add_word(word, phone, False)
+        self.words_decoder = Decoder(
+            loglevel="FATAL",
+            lm=None,
+            wip=WORDS_INSERTION,
+            lw=WORDS_WEIGHT,
+            fwdflat=True,
+            bestpath=True,
+            maxhmmpf=WORDS_MAX_HMMS,
+        )
         known = lambda w: self.decoder.lookup_word(w) is not None  # noqa: E731
-        self.model = model
+        plain = Wrappers((), ())  # the free search hears the wrappers; the grammar needn't
         # Everything allowed: what the skill gets when it does not say what it awaits.
         self.grammar = grammar.build(model, known, wake=wake, wake_required=False)
+        wake_words = self.grammar.wake
         searches = {}
         for allowed in ((), (context.NUMBER,), (context.YES_NO,), tuple(context.GATED)):
             expect = Expecting(frozenset(allowed))
-            searches[f"{ANSWER}:{expect.key}"] = (
-                self.grammar
-                if expect.allowed == context.GATED
-                else grammar.build(model, known, wake=wake, wake_required=False, expect=expect)
+            searches[f"{ANSWER}:{expect.key}"] = grammar.build(
+                model,
+                known,
+                wake=wake,
+                wake_required=False,
+                expect=expect,
+                wrapping=plain,
             )
+            arpa = language_model.build(model, known, expect, wake=wake_words)
+            with tempfile.TemporaryDirectory(prefix="close-together-") as folder:
+                path = os.path.join(folder, "words.arpa")
+                with open(path, "w", encoding="utf-8") as handle:
+                    handle.write(arpa)
+                lm = NGramModel(self.words_decoder.config, self.words_decoder.logmath, path)
+            self.words_decoder.add_lm(f"{WORDS}:{expect.key}", lm)
         if wake is not None:
             # Nobody is being answered: the wake phrase is required and nothing is awaited.
             searches[WAKE] = grammar.build(
-                model, known, wake=wake, wake_required=True, expect=context.NOTHING
+                model,
+                known,
+                wake=wake,
+                wake_required=True,
+                expect=context.NOTHING,
+                wrapping=plain,
             )
         try:
             for name, built in searches.items():
                 self.decoder.add_jsgf_string(name, built.jsgf)
         except ValueError as exc:
             raise ListenError(f"the generated grammar was refused: {exc}") from exc
-        # The free phone loop the confidence compares with: the garbage words, any number.
-        self.decoder.add_jsgf_string(PHONES, grammar.phone_loop())
         self.decoder.activate_search(f"{ANSWER}:{context.EVERYTHING.key}")
+        self.words_decoder.activate_search(f"{WORDS}:{context.EVERYTHING.key}")
         if self.grammar.dropped:
             log.info(
                 "%d sample(s) cannot be spoken offline (free text or unknown words)",
@@ -170,46 +223,119 @@ class Recognizer:
         """A whole utterance of 16 kHz 16-bit mono PCM, heard in this context."""
         with self._lock:
             started = time.process_time()
-            search = self.search_for(expect, wake_required=wake_required)
-            words, segments = self._search(pcm, search)
-            garbage = any(grammar.is_garbage(w) for w in words)
-            log_ratio = 0.0
-            spoken = [seg for seg in segments if not _is_filler(seg[0])]
-            if words and not garbage and spoken:
-                # Compare over the frames of the words alone: silence around them would
-                # water the ratio down, more for short words than for long ones.
-                first, last = spoken[0][1], spoken[-1][2]
-                _, free = self._search(pcm, PHONES)
-                free_score = sum(
-                    score * _overlap(start, end, first, last) for _, start, end, score in free
-                )
-                own_score = sum(score for _, _, _, score in spoken)
-                log_ratio = (own_score - free_score) / max(last - first + 1, 1)
-            return Decoded(
-                words,
-                garbage,
-                len(pcm) / 2 / SAMPLE_RATE,
-                time.process_time() - started,
-                log_ratio,
-            )
+            audio_s = len(pcm) / 2 / SAMPLE_RATE
+            expect = context.NOTHING if wake_required else (expect or context.EVERYTHING)
 
-    def _search(
+            def done(words: Sequence[str], **kwargs: Any) -> Decoded:
+                return Decoded(
+                    tuple(words), audio_s=audio_s, decode_s=time.process_time() - started, **kwargs
+                )
+
+            words, segments, readings = self._free(pcm, f"{WORDS}:{expect.key}")
+            # The best reading as loosely as typing; the others only word for word.
+            for n, reading in enumerate([words, *(r for r in readings if r != words)]):
+                if reading and self.meaning(reading, expect, exact=n > 0) is not None:
+                    agreement = self._agreement(reading, readings)
+                    return done(reading, garbage=False, free=True, agreement=agreement)
+            forced, forced_segments = self._search(
+                pcm, self.search_for(expect, wake_required=wake_required)
+            )
+            if forced and self.meaning(forced, expect, exact=True) is not None:
+                frames = max((seg[2] for seg in segments), default=0) + 1
+                ratio = (_acoustic(forced_segments) - _acoustic(segments)) / frames
+                return done(forced, garbage=False, log_ratio=ratio)
+            return done(words, garbage=True)
+
+    def meaning(
+        self, words: Sequence[str], expect: Expecting, *, exact: bool = False
+    ) -> str | None:
+        """The command these words are in this context ("" to open the skill), or None."""
+        words = list(words)
+        wake = list(self.grammar.wake)
+        if wake and words[: len(wake)] == wake:
+            words = words[len(wake) :]
+            if all(w in self.matcher.phrases.fillers for w in words):
+                return ""
+        if not words:
+            return None
+        understanding = self.matcher.understand(" ".join(words))
+        if understanding.launch:
+            return ""
+        if understanding.intent in (None, FALLBACK) or (exact and not understanding.exact):
+            return None
+        if understanding.edits > MAX_SPOKEN_EDITS or any(
+            understanding.slot_types.get(name) == FIRST_NAME
+            and fill.value.lower() not in self._names
+            for name, fill in understanding.slots.items()
+        ):
+            return None
+        intent = self.matcher.model.intent(understanding.intent)
+        if not context.allows(expect, intent, understanding.sample, self.matcher.phrases):
+            return None
+        return understanding.intent
+
+    @staticmethod
+    def _agreement(words: Sequence[str], readings: list[tuple[str, ...]]) -> float:
+        """How far the likeliest readings agree with these words (0 to 1)."""
+        if not readings:
+            return 1.0
+        return sum(_shared(words, reading) for reading in readings) / len(readings)
+
+    def _free(
         self, pcm: bytes, search: str
-    ) -> tuple[tuple[str, ...], list[tuple[str, int, int, float]]]:
-        """The words found, and each segment: word, first and last frame, log-likelihood."""
-        if self.decoder.current_search() != search:
-            self.decoder.activate_search(search)
-        self.decoder.start_utt()
-        self.decoder.process_raw(pcm, full_utt=True)
-        self.decoder.end_utt()
-        hyp = self.decoder.hyp()
-        words = tuple(hyp.hypstr.split()) if hyp is not None and hyp.hypstr else ()
-        # The bindings give each segment's acoustic score as a probability.
-        segments = [
-            (seg.word, seg.start_frame, seg.end_frame, math.log(max(seg.ascore, 1e-300)))
-            for seg in (self.decoder.seg() if hyp is not None else None) or ()
-        ]
-        return words, segments
+    ) -> tuple[tuple[str, ...], Segments, list[tuple[str, ...]]]:
+        """The free search: its words, their segments, and its likeliest readings."""
+        decoder = self.words_decoder
+        words, segments = _run(decoder, pcm, search)
+        readings: list[tuple[str, ...]] = []
+        if words:
+            for hyp in itertools.islice(decoder.nbest(), N_BEST):
+                reading = tuple(w for w in hyp.hypstr.split() if not _is_filler(w))
+                if reading and reading not in readings:
+                    readings.append(reading)
+        return words, segments, readings
+
+    def _search(self, pcm: bytes, search: str) -> tuple[tuple[str, ...], Segments]:
+        """The grammar's words found, and each segment."""
+        return _run(self.decoder, pcm, search)
+
+
+def _run(decoder: Any, pcm: bytes, search: str) -> tuple[tuple[str, ...], Segments]:
+    """One search over the utterance: the words found, and each segment (word, first and
+    last frame, acoustic log-likelihood)."""
+    if decoder.current_search() != search:
+        decoder.activate_search(search)
+    decoder.start_utt()
+    decoder.process_raw(pcm, full_utt=True)
+    decoder.end_utt()
+    hyp = decoder.hyp()
+    words = (
+        tuple(w for w in hyp.hypstr.split() if not _is_filler(w))
+        if hyp is not None and hyp.hypstr
+        else ()
+    )
+    # The bindings give each segment's acoustic score as a probability.
+    segments = [
+        (seg.word, seg.start_frame, seg.end_frame, math.log(max(seg.ascore, 1e-300)))
+        for seg in (decoder.seg() if hyp is not None else None) or ()
+    ]
+    return words, segments
+
+
+def _acoustic(segments: Segments) -> float:
+    """The utterance's acoustic log-likelihood (the end marker repeats the last word's)."""
+    return sum(score for word, _, _, score in segments if word != "</s>")
+
+
+def _shared(words: Sequence[str], reading: Sequence[str]) -> float:
+    """The share of `words` found, in order, in `reading` (longest common subsequence)."""
+    above = [0] * (len(words) + 1)
+    for heard in reading:
+        row = [0] * (len(words) + 1)
+        for j, word in enumerate(words):
+            row[j + 1] = above[j] + 1 if heard == word else max(above[j + 1], row[j])
+        above = row
+    return above[-1] / len(words) if words else 0.0
 
 
 def _is_filler(word: str) -> bool:
@@ -292,17 +418,10 @@ class Listener:
                 return None  # talk in the room (or the speaker itself), not addressed to us
         text = " ".join(words)
         understanding = self.matcher.understand(text)
-        closing = {suffix[0] for suffix in self.matcher.wrapping.suffixes}
-        while not understanding.exact and len(words) > 1 and words[-1] in closing:
-            # The search ran out inside a closing wrapper ("how are we doing for", the
-            # room's noise heard as the start of "for us"): the command is what came before.
-            words = words[:-1]
-            text = " ".join(words)
-            understanding = self.matcher.understand(text)
         if understanding.launch:
             return Heard("", "button", at, confidence=confidence)  # "open close together"
-        if understanding.intent in (None, FALLBACK) or not understanding.exact:
-            # Not a whole sentence of the grammar: the search ran out before the end.
+        if understanding.intent in (None, FALLBACK) or not (decoded.free or understanding.exact):
+            # Free words understand as typing does; the grammar's must be a whole sentence.
             return not_caught
         intent = self.matcher.model.intent(understanding.intent)
         if not context.allows(expect, intent, understanding.sample, self.matcher.phrases):

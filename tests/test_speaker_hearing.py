@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from local_speaker import context, grammar, normalize
+from local_speaker import context, grammar, language_model, normalize
 from local_speaker.matcher import Matcher
 from local_speaker.model import FALLBACK, InteractionModel
 from local_speaker.runner import END, Bedside, Heard, Inputs
@@ -28,10 +28,10 @@ BINARY = Path(sys.executable).with_name("close-together")
 
 
 # -- what may be heard, from the skill's session attributes ----------------------------
-def decoded(text: str, *, garbage: bool = False, log_ratio: float = 2.0) -> Any:
+def decoded(text: str, *, garbage: bool = False, log_ratio: float = 0.0, free: bool = False) -> Any:
     from local_speaker.listen import Decoded
 
-    return Decoded(tuple(text.split()), garbage, 1.0, 0.1, log_ratio)
+    return Decoded(tuple(text.split()), garbage, 1.0, 0.1, log_ratio, free=free)
 
 
 class _Stub:
@@ -99,16 +99,16 @@ def test_the_grammar_leaves_out_what_is_not_awaited() -> None:
 def test_rejected_speech_is_never_an_action() -> None:
     hearing = listener(context.EVERYTHING)
     for d in (
-        decoded("gb_dh gb_ih", garbage=True),  # the garbage loop won
-        decoded("start a hug timer", log_ratio=0.1),  # fits, but no better than free speech
-        decoded("give us five minute"),  # the search ran out mid-sentence: not a whole sample
+        decoded("did you feed the cat", garbage=True),  # everyday words, no command
+        decoded("start a hug timer", log_ratio=-3.0),  # forced on, far worse than free words
+        decoded("give us five minute"),  # the grammar's words, but not a whole sample
         decoded(""),  # the decoder found nothing
     ):
         heard = hearing.heard(d, at=0.0)
         assert heard is not None and heard.text is None, d  # "Sorry, I didn't catch that"
     # In wake mode with nobody being answered, the same does nothing at all.
     quiet = listener(context.NOTHING, wake=True, open_=False)
-    assert quiet.heard(decoded("gb_dh gb_ih", garbage=True), at=0.0) is None
+    assert quiet.heard(decoded("did you feed the cat", garbage=True), at=0.0) is None
     assert quiet.heard(decoded(""), at=0.0) is None
 
 
@@ -131,7 +131,7 @@ def test_at_a_talk_step_other_speech_is_the_skills_fallback(tmp_path: Path) -> N
     session.hear("start our evening check in")
     assert session.open
     expect = context.expecting(True, {**session.attributes, "expects": ["talk"]})
-    heard = listener(expect).heard(decoded("gb_ah gb_m", garbage=True), at=0.0)
+    heard = listener(expect).heard(decoded("oh my", garbage=True), at=0.0)
     assert heard is not None and heard.text is None and heard.intent == FALLBACK
 
     class Out:
@@ -151,16 +151,47 @@ def test_at_a_talk_step_other_speech_is_the_skills_fallback(tmp_path: Path) -> N
     assert "<speak>(front end)</speak>" not in out.said
 
 
+def test_free_words_are_understood_as_typing_is_and_the_grammar_s_only_whole() -> None:
+    hearing = listener(context.EVERYTHING)
+    wrapped = "um could you please start a hug timer for us"
+    assert became(hearing.heard(decoded(wrapped, free=True), at=0.0)) == "HugTimerIntent"
+    assert became(hearing.heard(decoded("so how are we doing lately", free=True), at=0.0)) == (
+        "HowAreWeDoingIntent"
+    )
+    # Forced onto the grammar, only a whole sample counts.
+    assert became(hearing.heard(decoded("so how are we doing lately"), at=0.0)) == "not caught"
+    # Free words that mean nothing to the skill never become an action.
+    assert became(hearing.heard(decoded("did you lock the front door", free=True), at=0.0)) == (
+        "not caught"
+    )
+
+
 # -- natural phrasing -----------------------------------------------------------------
-def test_wrappers_come_from_the_model_and_serve_both_matcher_and_grammar() -> None:
+def test_wrappers_come_from_the_model_and_serve_both_matcher_and_hearing() -> None:
     wrapping = normalize.wrappers(MODEL)
     prefixes = {" ".join(p) for p in wrapping.prefixes}
     assert {"can you", "please", "um", "okay", "let us", "let us do"} <= prefixes
     assert "let us do" not in {p.lower() for p in MODEL.phrases.polite_prefixes}  # mined
     assert "for us" in {" ".join(s) for s in wrapping.suffixes}
-    jsgf = grammar.build(MODEL, lambda w: True).jsgf
-    pre = next(line for line in jsgf.splitlines() if line.startswith("<pre> = "))
-    assert all(f" {p} |" in pre.replace("= ", "= | ") + " |" for p in ("can you", "let us do"))
+    # The free search's language model has them around the commands.
+    grams = _grams(language_model.build(MODEL, lambda w: True, context.NOTHING))
+    assert ("<s>", "can", "you") in grams and ("let", "us", "do") in grams
+    assert ("hug", "timer", "for") in grams and ("for", "us", "</s>") in grams
+
+
+def _grams(arpa: str) -> set[tuple[str, ...]]:
+    return {tuple(line.split("\t")[1].split()) for line in arpa.splitlines() if "\t" in line}
+
+
+def test_the_language_model_knows_the_room_and_awaits_numbers_only_when_asked() -> None:
+    known = lambda w: True  # noqa: E731
+    nothing = _grams(language_model.build(MODEL, known, context.NOTHING))
+    number = _grams(language_model.build(MODEL, known, context.Expecting(frozenset({"number"}))))
+    # Everyday words are there for talk that is not for the speaker.
+    assert {("weather",), ("mother",), ("door",), ("tomorrow",)} <= nothing
+    # A bare number is a whole sentence only while one is awaited; "my pain is seven" always.
+    assert ("<s>", "seven", "</s>") in number and ("<s>", "seven", "</s>") not in nothing
+    assert ("pain", "is", "seven") in nothing
 
 
 @pytest.mark.parametrize(
@@ -277,6 +308,8 @@ def test_hear_prints_one_line_per_recording(tmp_path: Path) -> None:
 
 # -- the held-out set, a few clips ------------------------------------------------------------
 def test_a_few_held_out_clips(tmp_path: Path) -> None:
+    """Two held-out voices, four commands and two sentences for each other, clean: never a
+    crash or a silent press, room talk never starts a ritual, most commands are heard."""
     pytest.importorskip("pocketsphinx")
     from bench.heldout.generate import generate, missing_tools, phrases
     from bench.recognition import _hearing, press
@@ -286,19 +319,28 @@ def test_a_few_held_out_clips(tmp_path: Path) -> None:
     chosen = [
         p
         for p in phrases()
-        if p.text in ("start a hug timer", "six second kiss", "i love you so much")
+        if p.text
+        in (
+            "start a hug timer",
+            "six second kiss",
+            "highs and lows",
+            "give us more time",
+            "i love you so much",
+            "did you lock the front door",
+        )
     ]
     clips = generate(
         tmp_path, voices=["flite_slt", "flite_rms"], conditions=["clean"], chosen=chosen
     )
     recognizer, matcher = _hearing()
-    for clip in clips:
-        outcome = press(recognizer, matcher, clip)
+    outcomes = [press(recognizer, matcher, clip) for clip in clips]
+    for outcome in outcomes:
         assert not outcome.crashed and not outcome.silent, outcome
         if outcome.kind == "unrelated":  # may be misheard, but never starts a ritual
             assert outcome.got not in RITUALS, outcome
-        else:
-            assert outcome.right, outcome
+    commands = [o for o in outcomes if o.kind != "unrelated"]
+    assert len(commands) == 8
+    assert sum(o.right for o in commands) >= 6, [(o.voice, o.text, o.got) for o in commands]
 
 
 # -- it installs and speaks -----------------------------------------------------------------

@@ -303,8 +303,8 @@ def decoded(text: str, garbage: bool = False) -> Any:
         ("close together next", False, True, True, ("voice", "AMAZON.NextIntent")),
         ("close together", False, False, False, ("button", None)),
         ("close together open close together", False, False, False, ("button", None)),
-        ("gb_dh gb_ih", True, False, False, None),  # noise while nobody is answered
-        ("gb_dh gb_ih", True, True, False, ("voice", "not caught")),
+        ("oh my", True, False, False, None),  # room talk while nobody is answered
+        ("oh my", True, True, False, ("voice", "not caught")),
         ("close together the highs and", False, False, False, ("voice", "not caught")),
     ],
 )
