@@ -107,6 +107,16 @@ def test_skill_disabled_event_deletes_the_couple(db: Path) -> None:
     assert SQLiteAdapter(db).load(USER) == {}
 
 
+def test_a_skill_event_without_a_user_is_refused_and_touches_nothing(db: Path) -> None:
+    invoke(envelope("IntentRequest", "HugTimerIntent", user=USER))
+    event = envelope("AlexaSkillEvent.SkillDisabled", user=USER)
+    for holder in (event.get("context", {}).get("System", {}), event.get("session") or {}):
+        holder.pop("user", None)
+    with pytest.raises(lambda_function.BadEventError, match="user id is missing"):
+        invoke(event)
+    assert SQLiteAdapter(db).load(USER) != {}, "the couple who did not disable it is kept"
+
+
 def test_a_configured_skill_id_is_enforced(db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CLOSE_TOGETHER_SKILL_ID", SKILL_ID)
     check_response(invoke(envelope("LaunchRequest", user=USER)), "LaunchRequest")

@@ -24,7 +24,7 @@ from ask_sdk_model import RequestEnvelope
 from skill.builder import build_skill
 from skill.config import Config
 from skill.frontends.logs import quiet_record_details
-from skill.frontends.serialize import FastSerializer
+from skill.frontends.serialize import FastSerializer, has_user_id
 
 log = logging.getLogger("close_together")
 
@@ -34,6 +34,10 @@ EMPTY_RESPONSE: dict[str, Any] = {"version": "1.0", "response": {}}
 
 class WrongSkillError(Exception):
     """The request names an application id this function is not configured for."""
+
+
+class BadEventError(ValueError):
+    """The event cannot be acted on as it is (Lambda's counterpart of the web's 400)."""
 
 
 class _Service:
@@ -84,6 +88,11 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     if service.config.skill_ids and _application_id(event) not in service.config.skill_ids:
         log.warning("rejected request: application id is not this skill's")
         raise WrongSkillError("request is for a different skill")
+    kind = (event.get("request") or {}).get("type") if isinstance(event, dict) else None
+    if isinstance(kind, str) and kind.startswith("AlexaSkillEvent.") and not has_user_id(event):
+        # Nothing to delete or keep without one: asking Alexa to retry would not help.
+        log.warning("rejected request: user id is missing")
+        raise BadEventError("user id is missing")
     try:
         request_envelope = service.serializer.from_json(event, RequestEnvelope)
     except SerializationException as exc:

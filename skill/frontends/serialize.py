@@ -106,3 +106,14 @@ class FastSerializer(DefaultSerializer):  # type: ignore[misc]
         if payload is None:
             return None
         return self._DefaultSerializer__deserialize(payload, obj_type)  # type: ignore[attr-defined]
+
+
+def has_user_id(envelope: dict[str, Any]) -> bool:
+    """Whether the envelope names the Alexa user (context.System.user or session.user)."""
+    for path in (("context", "System", "user"), ("session", "user")):
+        node: Any = envelope
+        for part in path:
+            node = node.get(part) if isinstance(node, dict) else None
+        if isinstance(node, dict) and isinstance(node.get("userId"), str) and node["userId"]:
+            return True
+    return False

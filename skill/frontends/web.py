@@ -16,7 +16,7 @@ from skill.builder import build_skill
 from skill.config import Config
 from skill.errors import StorageError
 from skill.frontends import pages
-from skill.frontends.serialize import FastSerializer
+from skill.frontends.serialize import FastSerializer, has_user_id
 
 log = logging.getLogger("close_together")
 
@@ -56,17 +56,6 @@ def json_depth(value: Any) -> int:
         elif isinstance(node, list):
             stack.extend((child, depth + 1) for child in node)
     return deepest
-
-
-def has_user_id(envelope: dict[str, Any]) -> bool:
-    """Whether the envelope names the Alexa user (context.System.user or session.user)."""
-    for path in (("context", "System", "user"), ("session", "user")):
-        node: Any = envelope
-        for part in path:
-            node = node.get(part) if isinstance(node, dict) else None
-        if isinstance(node, dict) and isinstance(node.get("userId"), str) and node["userId"]:
-            return True
-    return False
 
 
 def make_verifier(config: Config) -> Verifier | None:
