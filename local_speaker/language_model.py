@@ -84,7 +84,7 @@ def build(
     expect: context.Expecting | None = None,
     *,
     background: Sequence[tuple[str, float]] | None = None,
-    background_share: float = BACKGROUND_SHARE,
+    background_share: float | None = None,
     wrapping: Wrappers | None = None,
     wake: Sequence[str] = (),
 ) -> str:
@@ -95,7 +95,8 @@ def build(
         wrapping = Wrappers((*wrapping.prefixes, tuple(wake)), wrapping.suffixes)
     counts = _counts(sentences(model, known, expect), wrapping, known)
     everyday = [(w, p) for w, p in (background or background_words()) if known(w)]
-    return arpa(counts, everyday, background_share)
+    share = BACKGROUND_SHARE if background_share is None else background_share
+    return arpa(counts, everyday, share)
 
 
 def _counts(weighted: Weights, wrapping: Wrappers, known: Callable[[str], bool]) -> list[Weights]:
