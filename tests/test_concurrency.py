@@ -152,3 +152,67 @@ def test_four_servers_on_one_dynamodb_table_lose_nothing_acknowledged(
 ) -> None:
     config = dynamo_config
     check_everything_acknowledged_is_stored(config)
+
+
+# -- two voices linked at once ------------------------------------------------------------
+VOICE_ROUNDS = 8
+VOICES = (("amzn1.ask.person.SAMVOICE", "Sam"), ("amzn1.ask.person.ALEXVOICE", "Alex"))
+
+
+def voice_user(round_: int) -> str:
+    return f"{USER}.VOICES{round_}"
+
+
+def linking_device(config: Config, n: int, barrier: Any, results: Any) -> None:
+    """One server process where one partner says "this is <name>", on a fresh couple each
+    round, at the same moment as the other partner on another server."""
+    from tests.test_feature_voices import send
+
+    skill = build_skill(config, store=make_store(config))
+    app = create_app(config, skill=skill)
+    person, name = VOICES[n]
+    acked = []
+    for round_ in range(VOICE_ROUNDS):
+        talk = Conversation(app.test_client(), WallClock(), user=voice_user(round_))
+        barrier.wait()
+        reply = send(talk, "ThisIsIntent", person, name=name)
+        if f"Hello, {name}" in reply.text and NOT_SAVED not in reply.text:
+            acked.append(round_)
+    results.put((n, acked))
+
+
+def check_both_voices_linked(config: Config) -> None:
+    store = make_store(config)
+    for round_ in range(VOICE_ROUNDS):
+        store.save(voice_user(round_), {"first_seen": 1.0, "names": ["Sam", "Alex"]})
+    ctx = multiprocessing.get_context("fork")
+    barrier = ctx.Barrier(len(VOICES))
+    results = ctx.Queue()
+    procs = [
+        ctx.Process(target=linking_device, args=(config, n, barrier, results))
+        for n in range(len(VOICES))
+    ]
+    for p in procs:
+        p.start()
+    acked = dict(results.get(timeout=120) for _ in procs)
+    for p in procs:
+        p.join(timeout=30)
+        assert p.exitcode == 0
+    lost = [
+        (round_, VOICES[n][1])
+        for n, rounds in acked.items()
+        for round_ in rounds
+        if (store.load(voice_user(round_)) or {}).get("voices", {}).get(VOICES[n][0])
+        != VOICES[n][1]
+    ]
+    assert sum(len(r) for r in acked.values()) == 2 * VOICE_ROUNDS, acked
+    assert lost == [], f"acknowledged voice links lost: {lost}"
+
+
+def test_two_voices_linked_at_once_on_two_servers_are_both_kept(tmp_path: Path) -> None:
+    check_both_voices_linked(Config(db_path=tmp_path / "shared.sqlite3", verify=False))
+
+
+@pytest.mark.usefixtures("dynamo_env")
+def test_two_voices_linked_at_once_on_dynamodb_are_both_kept(dynamo_config: Config) -> None:
+    check_both_voices_linked(dynamo_config)

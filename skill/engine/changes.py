@@ -9,10 +9,11 @@ reads the latest record and replays this turn's operations on it::
     new = apply(ops, latest)      # pure: the same changes on top of someone else's
 
 The operations are what the couple would recognise: a menu item added or removed, names
-set, one more challenge way done, a practice done, a question heard, the ritual's progress
-saved or cleared. Anything else in the record is set (or removed) as a whole, so a field
-added later is carried without any change here. Both arguments may be in the old layout
-(the whole practice log in the record); ``apply`` always returns the current one.
+set, a voice linked or unlinked, one more challenge way done, a practice done, a question
+heard, the ritual's progress saved or cleared. Anything else in the record is set (or
+removed) as a whole, so a field added later is carried without any change here. Both
+arguments may be in the old layout (the whole practice log in the record); ``apply``
+always returns the current one.
 """
 
 from __future__ import annotations
@@ -96,6 +97,8 @@ def diff(
             ops.extend(_menu_diff(old, new, starter_menu))
         elif key == "challenge":
             ops.append(_challenge_diff(old, new))
+        elif key == "voices" and isinstance(new, dict):
+            ops.append(_map_diff(key, old if isinstance(old, dict) else {}, new))
         elif key in ID_LISTS and isinstance(new, list):
             ops.append(_id_list_diff(key, old if isinstance(old, list) else [], new))
         elif key == "first_seen":
@@ -138,6 +141,14 @@ def _challenge_diff(old: Any, new: Any) -> Op:
     ):
         return ("challenge_done", new["started_at"], new["done"] - old["done"], new)
     return ("set", "challenge", new)
+
+
+def _map_diff(key: str, old: dict[str, Any], new: dict[str, Any]) -> Op:
+    """Keys dropped, and keys set (new or changed): two voices linked on two devices at
+    once are both kept."""
+    dropped = [k for k in old if k not in new]
+    changed = {k: v for k, v in new.items() if old.get(k) != v}
+    return ("map", key, dropped, changed)
 
 
 def _id_list_diff(key: str, old: list[Any], new: list[Any]) -> Op:
@@ -184,6 +195,15 @@ def apply(ops: list[Op], latest: dict[str, Any]) -> dict[str, Any]:
                 out["first_seen"] = op[1]
         elif kind == "ids":
             _apply_ids(out, op[1], op[2], op[3])
+        elif kind == "map":
+            current = out.get(op[1])
+            merged = {**(current if isinstance(current, dict) else {}), **op[3]}
+            for dropped in op[2]:
+                merged.pop(dropped, None)
+            if merged:
+                out[op[1]] = merged
+            else:
+                out.pop(op[1], None)
         elif kind in ("menu_start", "menu_own", "menu_add", "menu_remove"):
             _apply_menu(out, op)
         elif kind == "challenge_done":
