@@ -61,7 +61,9 @@ SAMPLE_RATE = 16_000
 # acoustic model fits deeper voices best; a slight warp helps higher ones more than it
 # costs deeper ones (on the tuning set, free words right: 145/304 at 1.0, 156 at 1.1).
 FREQUENCY_WARP = 1.1
-WORDS_WEIGHT, WORDS_INSERTION = 10.0, 0.5  # the free search's language weight and word penalty
+# The free search's language weight and word penalty. On the tuning set, a weight of 7
+# let 75% more room talk through; 13 heard 4% fewer commands and 17% fewer paraphrases.
+WORDS_WEIGHT, WORDS_INSERTION = 10.0, 0.5
 WORDS_MAX_HMMS = 3000
 N_BEST = 10
 # The grammar search: language weight against the acoustics, a word insertion penalty, and
