@@ -6,10 +6,10 @@ types' values and synonyms, a list of first names (see `grammar_values` in the p
 data). Samples that cannot be said in a finite grammar (free-text slots) or that use a
 word the pronouncing dictionary lacks are left out and listed in `Grammar.dropped`.
 
-Commands may be wrapped as people wrap them ("can you ... for us", "um, let's do ...");
-the wrappers are the matcher's own (`normalize.wrappers`), so what can be said can be
-typed. A bare number or yes/no is in the grammar only when the skill awaits one
-(`context.Expecting`); one grammar is built per context.
+The grammar holds the commands as the model words them; polite wrappers ("can you ...
+for us") are heard by the free search instead (language_model.py). A bare number or
+yes/no is in the grammar only when the skill awaits one (`context.Expecting`); one
+grammar is built per context.
 
 The recogniser searches it second, forced onto speech whose free words (the language
 model, language_model.py) were not a command; it then counts only if it explains the
@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from local_speaker import context
 from local_speaker.matcher import SLOT_IN_SAMPLE
 from local_speaker.model import Intent, InteractionModel
-from local_speaker.normalize import Wrappers, tokens, wrappers
+from local_speaker.normalize import tokens
 from skill.engine.spoken import number_words
 
 _WORD_CHARS = re.compile(r"[^a-z0-9' ]+")
@@ -136,7 +136,6 @@ def build(
     wake: str | None = None,
     wake_required: bool = True,
     expect: context.Expecting | None = None,
-    wrapping: Wrappers | None = None,
 ) -> Grammar:
     """The grammar text, the words it uses, and what had to be left out.
 
@@ -165,17 +164,8 @@ def build(
             for alternative in alternatives:
                 builder.words.update(alternative.split())
     lines.append(f"<command> = {' | '.join(commands)};")
-    wrapping = wrapping or wrappers(model)
-    wrapped = "<command>"
-    for rule, phrases in (("pre", wrapping.prefixes), ("post", wrapping.suffixes)):
-        spoken = sorted({" ".join(w) for p in phrases if (w := builder.spoken(" ".join(p)))})
-        if spoken:
-            lines.append(f"<{rule}> = {' | '.join(spoken)};")
-            builder.words.update(" ".join(spoken).split())
-            wrapped = f"[<pre>] {wrapped}" if rule == "pre" else f"{wrapped} [<post>]"
-    lines.append(f"<wrapped> = {wrapped};")
     wake_words: tuple[str, ...] = ()
-    top = "<wrapped>"
+    top = "<command>"
     if wake is not None:
         wake_spoken = builder.spoken(wake or model.invocation)
         if not wake_spoken:
@@ -183,7 +173,7 @@ def build(
         wake_words = tuple(wake_spoken)
         builder.words.update(wake_words)
         lines.append(f"<wake> = {' '.join(wake_words)};")
-        top = "<wake> [<wrapped>]" if wake_required else "[<wake>] <wrapped>"
+        top = "<wake> [<command>]" if wake_required else "[<wake>] <command>"
     lines.append(f"public <utterance> = {top};")
     return Grammar(
         "\n".join(lines) + "\n", frozenset(builder.words), tuple(builder.dropped), wake_words

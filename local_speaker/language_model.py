@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Callable, Sequence
+from functools import cache
 from pathlib import Path
 
 from local_speaker import context
@@ -37,14 +38,15 @@ Gram = tuple[str, ...]
 Weights = defaultdict[Gram, float]  # fractional counts
 
 
-def background_words(path: Path = BACKGROUND) -> list[tuple[str, float]]:
-    """Everyday words and their log10 probabilities, most common first."""
+@cache
+def background_words(path: Path = BACKGROUND) -> tuple[tuple[str, float], ...]:
+    """Everyday words and their log10 probabilities, most common first (read once)."""
     out = []
     for line in path.read_text(encoding="utf-8").splitlines():
         if line and not line.startswith("#"):
             word, logp = line.split("\t")
             out.append((word, float(logp)))
-    return out
+    return tuple(out)
 
 
 def sentences(

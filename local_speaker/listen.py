@@ -43,7 +43,6 @@ from local_speaker import context, grammar, language_model
 from local_speaker.context import Expecting
 from local_speaker.matcher import Matcher
 from local_speaker.model import FALLBACK, FIRST_NAME, InteractionModel
-from local_speaker.normalize import Wrappers
 from local_speaker.runner import Heard, Inputs
 
 log = logging.getLogger("close_together.speaker")
@@ -151,7 +150,6 @@ class Recognizer:
             ) from exc
         self.model = model
         self.matcher = matcher or Matcher(model)
-        self._names = {n.lower() for n in model.phrases.grammar_values.get(FIRST_NAME, ())}
         # lm=None: only our own models are searched, and the general English language
         # model (about 100 MB in memory) is never loaded.
         self.decoder = Decoder(
@@ -176,28 +174,20 @@ class Recognizer:
             **_warp(),
         )
         known = lambda w: self.decoder.lookup_word(w) is not None  # noqa: E731
-        plain = Wrappers((), ())  # the free search hears the wrappers; the grammar needn't
-        # Everything allowed: what the skill gets when it does not say what it awaits.
-        self.grammar = grammar.build(model, known, wake=wake, wake_required=False)
-        wake_words = self.grammar.wake
         searches = {}
         for allowed in ((), (context.NUMBER,), (context.YES_NO,), tuple(context.GATED)):
             expect = Expecting(frozenset(allowed))
-            searches[f"{ANSWER}:{expect.key}"] = grammar.build(
-                model,
-                known,
-                wake=wake,
-                wake_required=False,
-                expect=expect,
-                wrapping=plain,
-            )
-            arpa = language_model.build(model, known, expect, wake=wake_words)
+            built = grammar.build(model, known, wake=wake, wake_required=False, expect=expect)
+            searches[f"{ANSWER}:{expect.key}"] = built
+            arpa = language_model.build(model, known, expect, wake=built.wake)
             with tempfile.TemporaryDirectory(prefix="close-together-") as folder:
                 path = os.path.join(folder, "words.arpa")
                 with open(path, "w", encoding="utf-8") as handle:
                     handle.write(arpa)
                 lm = NGramModel(self.words_decoder.config, self.words_decoder.logmath, path)
             self.words_decoder.add_lm(f"{WORDS}:{expect.key}", lm)
+        # Everything allowed: what the skill gets when it does not say what it awaits.
+        self.grammar = searches[f"{ANSWER}:{context.EVERYTHING.key}"]
         if wake is not None:
             # Nobody is being answered: the wake phrase is required and nothing is awaited.
             searches[WAKE] = grammar.build(
@@ -206,7 +196,6 @@ class Recognizer:
                 wake=wake,
                 wake_required=True,
                 expect=context.NOTHING,
-                wrapping=plain,
             )
         try:
             for name, built in searches.items():
@@ -245,7 +234,7 @@ class Recognizer:
             words, segments, readings = self._free(pcm, f"{WORDS}:{expect.key}")
             # The best reading as loosely as typing; the others only word for word.
             for n, reading in enumerate([words, *(r for r in readings if r != words)]):
-                if reading and self.meaning(reading, expect, exact=n > 0) is not None:
+                if reading and self._means(reading, expect, exact=n > 0):
                     agreement = self._agreement(reading, readings)
                     return done(reading, garbage=False, free=True, agreement=agreement)
             forced, forced_segments = self._search(
@@ -253,7 +242,7 @@ class Recognizer:
             )
             if (
                 forced
-                and self.meaning(forced, expect, exact=True) is not None
+                and self._means(forced, expect, exact=True)
                 and _spoken(forced_segments) >= MIN_SPAN * _spoken(segments)
             ):
                 frames = max((seg[2] for seg in segments), default=0) + 1
@@ -261,33 +250,9 @@ class Recognizer:
                 return done(forced, garbage=False, log_ratio=ratio)
             return done(words, garbage=True)
 
-    def meaning(
-        self, words: Sequence[str], expect: Expecting, *, exact: bool = False
-    ) -> str | None:
-        """The command these words are in this context ("" to open the skill), or None."""
-        words = list(words)
-        wake = list(self.grammar.wake)
-        if wake and words[: len(wake)] == wake:
-            words = words[len(wake) :]
-            if all(w in self.matcher.phrases.fillers for w in words):
-                return ""
-        if not words:
-            return None
-        understanding = self.matcher.understand(" ".join(words))
-        if understanding.launch:
-            return ""
-        if understanding.intent in (None, FALLBACK) or (exact and not understanding.exact):
-            return None
-        if understanding.edits > MAX_SPOKEN_EDITS or any(
-            understanding.slot_types.get(name) == FIRST_NAME
-            and fill.value.lower() not in self._names
-            for name, fill in understanding.slots.items()
-        ):
-            return None
-        intent = self.matcher.model.intent(understanding.intent)
-        if not context.allows(expect, intent, understanding.sample, self.matcher.phrases):
-            return None
-        return understanding.intent
+    def _means(self, words: Sequence[str], expect: Expecting, *, exact: bool) -> bool:
+        found = meaning(self.matcher, words, expect, wake=self.grammar.wake, exact=exact)
+        return found is not None
 
     @staticmethod
     def _agreement(words: Sequence[str], readings: list[tuple[str, ...]]) -> float:
@@ -319,6 +284,53 @@ def _warp() -> dict[str, str]:
     if FREQUENCY_WARP == 1.0:
         return {}
     return {"warp_type": "inverse_linear", "warp_params": str(FREQUENCY_WARP)}
+
+
+@dataclass(frozen=True)
+class Meaning:
+    """What heard words are to the skill."""
+
+    text: str  # the words, after the wake phrase
+    intent: str | None  # None: open the skill (the wake phrase or the invocation alone)
+
+
+def meaning(
+    matcher: Matcher,
+    words: Sequence[str],
+    expect: Expecting,
+    *,
+    wake: Sequence[str] = (),
+    exact: bool = False,
+) -> Meaning | None:
+    """The command heard words are in this context, or None for anything else.
+
+    Words may differ from a sample as typing may, but less (MAX_SPOKEN_EDITS, and a name
+    must be one the grammar lists); `exact`: only a sample word for word. A bare number or
+    yes/no counts only when awaited.
+    """
+    words = list(words)
+    if wake and words[: len(wake)] == list(wake):
+        words = words[len(wake) :]
+        if all(w in matcher.phrases.fillers for w in words):
+            return Meaning("", None)  # "close together"
+    if not words:
+        return None
+    text = " ".join(words)
+    understanding = matcher.understand(text)
+    if understanding.launch:
+        return Meaning("", None)  # "open close together"
+    if understanding.intent in (None, FALLBACK) or (exact and not understanding.exact):
+        return None
+    names = {n.lower() for n in matcher.phrases.grammar_values.get(FIRST_NAME, ())}
+    if understanding.edits > MAX_SPOKEN_EDITS or any(
+        understanding.slot_types.get(name) == FIRST_NAME and fill.value.lower() not in names
+        for name, fill in understanding.slots.items()
+    ):
+        return None
+    intent = matcher.model.intent(understanding.intent)
+    if not context.allows(expect, intent, understanding.sample, matcher.phrases):
+        return None
+    return Meaning(text, understanding.intent)
 
 
 def _run(decoder: Any, pcm: bytes, search: str) -> tuple[tuple[str, ...], Segments]:
@@ -433,28 +445,19 @@ class Listener:
             return not_caught if not self.wake else None  # a press always gets an answer
         if not decoded.accepted:
             return not_caught if addressed else None  # room talk nobody asked for
-        words = list(decoded.words)
-        wake = list(self.recognizer.grammar.wake)
-        if self.wake:
-            if wake and words[: len(wake)] == wake:
-                words = words[len(wake) :]
-                if all(w in self.matcher.phrases.fillers for w in words):
-                    return Heard("", "button", at, confidence=confidence)  # "close together"
-            elif not self.session_open() or self.playing():
-                return None  # talk in the room (or the speaker itself), not addressed to us
-        text = " ".join(words)
-        understanding = self.matcher.understand(text)
-        if understanding.launch:
-            return Heard("", "button", at, confidence=confidence)  # "open close together"
-        if understanding.intent in (None, FALLBACK) or not (decoded.free or understanding.exact):
-            # Free words understand as typing does; the grammar's must be a whole sentence.
+        wake = self.recognizer.grammar.wake if self.wake else ()
+        said_wake = bool(wake) and list(decoded.words[: len(wake)]) == list(wake)
+        if self.wake and not said_wake and (not self.session_open() or self.playing()):
+            return None  # talk in the room (or the speaker itself), not addressed to us
+        # Free words understand much as typing does; the grammar's must be a whole sentence.
+        found = meaning(self.matcher, decoded.words, expect, wake=wake, exact=not decoded.free)
+        if found is None:
             return not_caught
-        intent = self.matcher.model.intent(understanding.intent)
-        if not context.allows(expect, intent, understanding.sample, self.matcher.phrases):
-            return not_caught  # a bare number or yes/no nobody asked for
+        if found.intent is None:
+            return Heard("", "button", at, confidence=confidence)  # "close together"
         if self.console is not None:
-            self.console.print(Text(f"   · {understanding.intent}", style="dim"))
-        return Heard(text, "voice", at, intent=understanding.intent, confidence=confidence)
+            self.console.print(Text(f"   · {found.intent}", style="dim"))
+        return Heard(found.text, "voice", at, intent=found.intent, confidence=confidence)
 
     # -- push to talk --------------------------------------------------------------------
     @property
