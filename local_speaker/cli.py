@@ -1,7 +1,9 @@
 """`close-together speaker`, `say` and `hear`: the offline bedside front end.
 
-`register(subparsers)` is called by `skill.frontends.cli`; heavy imports (pyttsx3, pocketsphinx,
-the skill itself) happen only when a command runs.
+Each command is added by its own function, named in pyproject.toml's
+`close_together.commands` entry-point group, which `skill.frontends.cli` reads: the skill layer
+never imports this package. Heavy imports (pyttsx3, pocketsphinx, the skill itself) happen only
+when a command runs.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ if TYPE_CHECKING:
     from local_speaker.output import Output
     from local_speaker.session import Session
     from local_speaker.voice import Voice
+
+    Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]
 
 LOCAL_USER_HELP = "the couple's user id in the store (share it with the Alexa skill's to merge)"
 
@@ -72,8 +76,8 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-v", "--verbose", action="store_true", help="log each request")
 
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add `speaker`, `say` and `hear` to the close-together command."""
+def add_speaker(subparsers: Subparsers) -> None:
+    """`close-together speaker`: a conversation, typed or (--listen) spoken."""
     speaker = subparsers.add_parser(
         "speaker",
         help="interactive bedside session, offline (type, or --listen)",
@@ -116,6 +120,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     speaker.add_argument("--list-voices", action="store_true", help="list voices and exit")
     speaker.set_defaults(func=run_speaker)
 
+
+def add_say(subparsers: Subparsers) -> None:
+    """`close-together say UTTERANCE...`: one utterance, spoken (a bedside button)."""
     say = subparsers.add_parser(
         "say",
         help='one utterance, spoken offline: say "start a hug timer"',
@@ -131,6 +138,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     say.set_defaults(func=run_say)
 
+
+def add_hear(subparsers: Subparsers) -> None:
+    """`close-together hear FILE...`: what the speaker makes of recordings."""
     hear = subparsers.add_parser(
         "hear",
         help="what the speaker hears in recordings (WAV, or raw 16 kHz mono 16-bit)",

@@ -44,4 +44,7 @@ fi
 spec="."
 [ -n "$extras" ] && spec=".[$extras]"
 echo "==> installing close-together${extras:+ [$extras]} into .venv"
+# Every time, not only into a new .venv: pip always reinstalls an editable project, and that
+# is what registers its entry points (the close-together command, and the subcommands it
+# reads from the close_together.commands group), so new ones work after a pull.
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -e "$spec"

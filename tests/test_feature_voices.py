@@ -2,12 +2,14 @@
 context.System.person.personId; "this is Sam" links that voice to a name. Greetings and the
 speaker's own turns then use Alexa's <alexa:name> tag; a partner who answers out of turn in
 the check-in is heard kindly, and one who says "I'll go first" at the other's turn in highs
-and lows or the check-in goes now, the other right after; without profiles nothing
-changes."""
+and lows or the check-in goes now, the other right after (help says so at exactly the turns
+where it works); without profiles nothing changes."""
 
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,6 +22,7 @@ from tests.conftest import START
 from tests.test_feature_support import said_one_of
 
 SAM, ALEX = "amzn1.ask.person.SAMVOICE", "amzn1.ask.person.ALEXVOICE"
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def tag(person: str) -> str:
@@ -285,6 +288,95 @@ def test_alex_going_first_at_the_check_in_s_appreciations(voiced: Conversation, 
     close = send(voiced, "AMAZON.NoIntent", SAM)
     assert close.ended
     assert [e["kind"] for e in stored(store, voiced)["practice_log"]] == ["checkin"]
+
+
+# -- help says "I'll go first" only where it works -------------------------------------------
+MODEL = json.loads((ROOT / "interaction_models" / "en-US.json").read_text(encoding="utf-8"))
+GO_FIRST_SAMPLES = {
+    sample.lower()
+    for intent in MODEL["interactionModel"]["languageModel"]["intents"]
+    if intent["name"] == GO_FIRST
+    for sample in intent["samples"]
+}
+
+
+def suggests_going_first(reply: Reply) -> bool:
+    return "go first" in reply.text.lower()
+
+
+def max_words_between_pauses(reply: Reply) -> int:
+    """The most words spoken with no pause of a second or more (one breath)."""
+    stretches = re.split(r'<break time="(?:[1-9]\d*s|\d{4,}ms)"/>', reply.ssml)
+    return max(len(re.sub(r"<[^>]+>", " ", part).split()) for part in stretches)
+
+
+def to_sams_appreciation_in_the_check_in(talk: Conversation) -> None:
+    send(talk, "EveningCheckInIntent", SAM)
+    send(talk, "PainLevelIntent", SAM, level="2")
+    send(talk, "PainLevelIntent", ALEX, level="3")  # the question
+    send(talk, NEXT, SAM)  # tonight's idea
+    send(talk, NEXT, SAM)  # Sam's appreciation
+
+
+@pytest.mark.parametrize("asker", [SAM, None], ids=["sam-asks", "no-profile-asks"])
+@pytest.mark.parametrize(
+    ("reach", "kind"),
+    [
+        (lambda talk: send(talk, "HighsAndLowsIntent", SAM), "high"),
+        (to_sams_appreciation_in_the_check_in, "appreciation"),
+    ],
+    ids=["highs-and-lows", "check-in-appreciations"],
+)
+def test_help_at_sam_s_turn_tells_alex_about_going_first_and_it_works(
+    voiced: Conversation, reach: Any, kind: str, asker: str | None
+) -> None:
+    reach(voiced)
+    helped = send(voiced, "AMAZON.HelpIntent", asker)
+    assert said_one_of(helped, "help.go_first", partner="Alex") and not helped.ended
+    assert said_one_of(helped, "talk.reprompt"), "next and more time still come first"
+    assert len(helped.text.split()) <= 70 and max_words_between_pauses(helped) <= 40
+    said = re.search(r"say (i'll go first)", helped.text.lower())
+    assert said is not None and said.group(1) in GO_FIRST_SAMPLES
+    swap = send(voiced, GO_FIRST, ALEX)
+    assert asked(swap) == ("Alex", kind) and said_one_of(swap, "voices.go_first", partner="Sam")
+    assert asked(send(voiced, NEXT, ALEX)) == ("Sam", kind)
+
+
+def test_help_does_not_suggest_going_first_where_it_would_not_work(
+    named: Conversation,
+) -> None:
+    assert not suggests_going_first(send(named, "AMAZON.HelpIntent", SAM)), "no ritual"
+    send(named, "ThisIsIntent", SAM, name="Sam")
+    send(named, "HighsAndLowsIntent", SAM)
+    only_sam = send(named, "AMAZON.HelpIntent", SAM)
+    assert said_one_of(only_sam, "talk.reprompt") and not suggests_going_first(only_sam), (
+        "Alex's voice is not linked, so Alex saying it would change nothing"
+    )
+    send(named, "ThisIsIntent", ALEX, name="Alex")
+    send(named, GO_FIRST, ALEX)  # Alex's high now, Sam's right after
+    send(named, NEXT, ALEX)  # Sam's high: Alex has had theirs
+    assert not suggests_going_first(send(named, "AMAZON.HelpIntent", SAM))
+    send(named, NEXT, SAM)  # Sam's low: Alex's is still to come
+    assert suggests_going_first(send(named, "AMAZON.HelpIntent", SAM))
+    send(named, NEXT, SAM)  # Alex's low
+    assert not suggests_going_first(send(named, "AMAZON.HelpIntent", ALEX)), "Sam's was had"
+    send(named, NEXT, ALEX)  # Sam's appreciation
+    send(named, NEXT, SAM)  # Alex's appreciation, the last step
+    assert not suggests_going_first(send(named, "AMAZON.HelpIntent", SAM))
+
+
+def test_help_in_the_check_in_before_the_appreciations_does_not_suggest_going_first(
+    voiced: Conversation,
+) -> None:
+    send(voiced, "EveningCheckInIntent", SAM)
+    at_pain = send(voiced, "AMAZON.HelpIntent", SAM)
+    send(voiced, "PainLevelIntent", SAM, level="2")
+    send(voiced, "PainLevelIntent", ALEX, level="3")
+    at_question = send(voiced, "AMAZON.HelpIntent", SAM)
+    send(voiced, NEXT, SAM)
+    at_idea = send(voiced, "AMAZON.HelpIntent", SAM)
+    for reply in (at_pain, at_question, at_idea):
+        assert not suggests_going_first(reply) and not reply.ended
 
 
 # -- the order a run takes its steps in ----------------------------------------------

@@ -589,6 +589,32 @@ def pain_out_of_turn(turn: Turn, progress: Progress, step: Step, speaker: int, l
     return turn.ask(speech, turn.say(step.reprompt), *step.expects)
 
 
+def own_step_to_come(progress: Progress, partner: int) -> int | None:
+    """Where `partner`'s own step of the kind the ritual waits on (a high, a low, an
+    appreciation) comes later in this run; None if it doesn't."""
+    steps = steps_of(progress)
+    kind = steps[progress.step].kind
+    return next(
+        (i for i in range(progress.step + 1, len(steps))
+         if steps[i].kind == kind and steps[i].partner == partner),
+        None,
+    )  # fmt: skip
+
+
+def who_can_go_first(turn: Turn, progress: Progress) -> int | None:
+    """The partner whose "I'll go first" would swap turns right now (on_go_first): at the
+    other's talk step, the one whose voice is linked to their name and whose own step of
+    the same kind is still to come. None anywhere else, so nothing suggests it there."""
+    step = step_of(progress)
+    names = turn.couple.names
+    if step is None or not step.talk or step.partner not in (0, 1) or len(names) < 2:
+        return None
+    other = 1 - step.partner
+    if names[other] not in turn.couple.voices.values():
+        return None
+    return other if own_step_to_come(progress, other) is not None else None
+
+
 def on_go_first(turn: Turn, progress: Progress) -> Reply | None:
     """'I'll go first' from a recognised voice at the other partner's talk step: their own
     step of the same kind (a high, a low, an appreciation) comes now and the other's right
@@ -602,12 +628,7 @@ def on_go_first(turn: Turn, progress: Progress) -> Reply | None:
         return None
     if speaker == step.partner or step.partner >= len(turn.couple.names):
         return None
-    steps = steps_of(progress)
-    theirs = next(
-        (i for i in range(progress.step + 1, len(steps))
-         if steps[i].kind == step.kind and steps[i].partner == speaker),
-        None,
-    )  # fmt: skip
+    theirs = own_step_to_come(progress, speaker)
     if theirs is None:
         return None
     order = order_of(progress)

@@ -7,6 +7,7 @@ import argparse
 import logging
 import logging.config
 import sys
+from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
@@ -143,17 +144,45 @@ def build_parser() -> argparse.ArgumentParser:
     )
     export.add_argument("folder", type=Path)
     export.set_defaults(func=_export_audio)
-    try:
-        from local_speaker.cli import register
-    except ImportError:
-        pass
-    else:
-        register(sub)
+    add_installed_commands(sub)
     return parser
 
 
+# More subcommands (the bedside speaker's speaker, say and hear): entry points named after the
+# subcommand each adds (pyproject.toml), each a callable that takes the subparsers. Reading
+# them here keeps this layer from importing the ones above it.
+COMMANDS = "close_together.commands"
+
+
+def add_installed_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add each subcommand of the entry-point group. One that cannot be loaded (a missing
+    dependency, say) still appears, and says so in one line when it is run; the others work."""
+    for command in sorted(entry_points(group=COMMANDS), key=lambda e: e.name):
+        if command.name in sub.choices:
+            continue  # a command of that name is already there: the first one stays
+        try:
+            command.load()(sub)
+        except Exception as exc:  # a broken plug-in must not take the other commands with it
+            if command.name not in sub.choices:
+                _add_unavailable(sub, command.name, f"{type(exc).__name__}: {exc}")
+
+
+def _add_unavailable(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser], name: str, reason: str
+) -> None:
+    def unavailable(args: argparse.Namespace) -> int:
+        print(f"close-together: the {name} command could not be loaded ({reason})", file=sys.stderr)
+        return 2
+
+    stub = sub.add_parser(name, help=f"(unavailable: {reason})", add_help=False)
+    stub.set_defaults(func=unavailable, any_arguments=True)  # whatever it is given, say why
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra and not getattr(args, "any_arguments", False):
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")  # as parse_args would
     return int(args.func(args))
 
 

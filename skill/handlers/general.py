@@ -72,9 +72,14 @@ class HelpHandler(Handler):
             if step is None:
                 text = turn.say("help.in_timed", ritual_name=name)
                 return turn.ask(Speech().say(text), turn.say("timed.reprompt"))
-            # What works at this very step: its own reprompt says it.
+            # What works at this very step: its own reprompt says it, and where the other
+            # partner's voice could take their turn now, "I'll go first".
             speech = Speech().say(turn.say("help.in_ritual", ritual_name=name))
             speech.say(turn.say(step.reprompt))
+            first = rituals.who_can_go_first(turn, progress)
+            if first is not None:
+                partner = rituals.spoken_name(turn, first)
+                speech.say(turn.say("help.go_first", partner=partner))
             return turn.ask(speech, turn.say(step.reprompt), *step.expects)
         what, _, page = (turn.session.more or "").partition(":")
         if what == "help" and page.isdigit():
