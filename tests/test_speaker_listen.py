@@ -347,3 +347,52 @@ def test_push_to_talk_stops_playback_at_once_and_a_silent_press_is_answered() ->
     assert not listener.capturing
     item = inputs.get(0)  # nothing was heard: "Sorry, I didn't catch that", never silence
     assert isinstance(item, Heard) and item.text is None and item.source == "voice"
+
+
+class _Ears:
+    """Stands in for the recogniser: keeps the audio it is given, hears nothing."""
+
+    grammar = _Stub.grammar
+
+    def __init__(self) -> None:
+        self.given: list[bytes] = []
+
+    def decode(self, pcm: bytes, **_: Any) -> Any:
+        self.given.append(pcm)
+        return decoded("", garbage=True)
+
+
+def _onsets(parts: list[bytes]) -> list[float]:
+    """Where each part's words begin in the joined stream, in seconds."""
+    found, start = [], 0
+    for part in parts:
+        samples = array.array("h")
+        samples.frombytes(part)
+        first = next(i for i, value in enumerate(samples) if abs(value) > 1000)
+        found.append((start + 2 * first) / 32_000)
+        start += len(part)
+    return found
+
+
+@pytest.mark.parametrize("wake", [False, True])
+def test_the_decoder_hears_the_room_just_before_the_words(wake: bool, tmp_path: Path) -> None:
+    from local_speaker.listen import PRE_ROLL_S
+
+    rng = random.Random(5)
+    parts = [speech(text, rng, lead_s=1.0, tail_s=1.5) for text in ("skip this one", "next")]
+    stream = b"".join(parts if wake else parts[:1])
+    path = tmp_path / "room.raw"
+    path.write_bytes(stream)
+    ears = _Ears()
+    listener = listener_for(ears, path, wake=wake)  # type: ignore[arg-type]
+    if wake:
+        listener.start()
+        listener.join(timeout=30)
+    else:
+        assert listener.listen_once() is not None
+    assert len(ears.given) == (2 if wake else 1)
+    for pcm, onset in zip(ears.given, _onsets(parts), strict=False):
+        offset = stream.find(pcm)
+        assert offset >= 0 and offset % 2 == 0  # one unbroken stretch of what the mic gave
+        lead = onset - offset / 32_000
+        assert PRE_ROLL_S - 0.08 <= lead <= PRE_ROLL_S + 0.08  # the room, then the words
