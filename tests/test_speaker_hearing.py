@@ -229,7 +229,7 @@ def espeak(text: str, *, tail: bool = True) -> bytes:
     ).stdout
     raw = ["-t", "raw", "-r", "16000", "-e", "signed", "-b", "16", "-c", "1"]
     words = subprocess.run(
-        ["sox", "-t", "wav", "-", *raw, "-", "norm", "-3"],
+        ["sox", "-R", "-t", "wav", "-", *raw, "-", "norm", "-3"],  # -R: no random dither
         input=wav,
         capture_output=True,
         check=True,

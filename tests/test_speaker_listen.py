@@ -64,6 +64,7 @@ def clean_speech(text: str, lead_s: float, tail_s: float) -> bytes:
     return subprocess.run(
         [
             "sox",
+            "-R",  # repeatable: sox dithers at random otherwise, a new input every run
             "-t",
             "wav",
             "-",

@@ -116,7 +116,7 @@ def synthesise(voice: str, text: str) -> bytes:
             script.write_text(text + "\n", encoding="utf-8")
             _run(["text2wave", "-eval", f"(voice_{name})", str(script), "-o", str(wav)])
         return _run(
-            ["sox", str(wav), "-t", "raw", "-r", str(RATE), "-e", "signed", "-b", "16"]
+            ["sox", "-R", str(wav), "-t", "raw", "-r", str(RATE), "-e", "signed", "-b", "16"]
             + ["-c", "1", "-", "norm", "-3"]
         )
 
@@ -144,7 +144,7 @@ def _noise(colour: str, n: int, seed: int) -> array.array:
 
 def _reverb(pcm: bytes) -> bytes:
     raw = ["-t", "raw", "-r", str(RATE), "-e", "signed", "-b", "16", "-c", "1"]
-    return _run(["sox", *raw, "-", *raw, "-", "reverb", "50", "50", "80", "gain", "-2"], pcm)
+    return _run(["sox", "-R", *raw, "-", *raw, "-", "reverb", "50", "50", "80", "gain", "-2"], pcm)
 
 
 def render(speech: bytes, condition: str, seed: int) -> bytes:
