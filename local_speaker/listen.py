@@ -633,6 +633,7 @@ class Utterance:
         window = math.ceil((VAD_WINDOW_S + PRE_ROLL_S) / self.frame_s) + 2
         self._recent: deque[tuple[int, bytes]] = deque(maxlen=window)
         self._speech: list[bytes] = []
+        self._voiced = 0  # frames of speech in this stretch (the pre-roll not counted)
         self._pre_roll = True
 
     @property
@@ -652,8 +653,9 @@ class Utterance:
             before = first - round(PRE_ROLL_S / self.frame_s)
             self._speech = [raw for n, raw in self._recent if before <= n < first]
         self._speech.append(voiced)
+        self._voiced += 1
         return (was_speaking and not self.endpointer.in_speech) or (
-            len(self._speech) * self.frame_s > MAX_UTTERANCE_S + PRE_ROLL_S
+            self._voiced * self.frame_s > MAX_UTTERANCE_S
         )
 
     def end(self, partial: bytes = b"") -> None:
@@ -666,6 +668,7 @@ class Utterance:
 
     def next(self) -> None:
         self._speech = []
+        self._voiced = 0
         # Cut at MAX_UTTERANCE_S mid-speech: the next stretch goes straight on.
         self._pre_roll = not self.endpointer.in_speech
 

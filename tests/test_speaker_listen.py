@@ -397,3 +397,66 @@ def test_the_decoder_hears_the_room_just_before_the_words(wake: bool, tmp_path: 
         assert offset >= 0 and offset % 2 == 0  # one unbroken stretch of what the mic gave
         lead = onset - offset / 32_000
         assert PRE_ROLL_S - 0.08 <= lead <= PRE_ROLL_S + 0.08  # the room, then the words
+
+
+FRAME_BYTES, FRAME_S = 960, 0.03  # pocketsphinx's endpointer at 16 kHz
+
+
+def _steady(frames: int, loudness: int, rng: random.Random) -> bytes:
+    """Noise the voice-activity detector hears as speech (loud) or as the room (faint);
+    every frame differs, so `stream.find` shows where a stretch came from."""
+    n = frames * FRAME_BYTES // 2
+    return array.array(
+        "h", (max(-32767, min(32767, int(rng.gauss(0, loudness)))) for _ in range(n))
+    ).tobytes()
+
+
+def _stretches(stream: bytes, tmp_path: Path, *, wake: bool) -> list[bytes]:
+    path = tmp_path / "mic.raw"
+    path.write_bytes(stream)
+    ears = _Ears()
+    listener = listener_for(ears, path, wake=wake, session_open=lambda: True)  # type: ignore[arg-type]
+    if wake:
+        listener.start()
+        listener.join(timeout=30)
+    else:
+        listener.listen_once()
+    return ears.given
+
+
+@pytest.mark.parametrize("wake", [False, True])
+def test_speech_from_the_first_sample_is_heard_whole(wake: bool, tmp_path: Path) -> None:
+    from local_speaker.listen import PRE_ROLL_S
+
+    rng = random.Random(1)
+    stream = b"".join(_steady(40, loud, rng) for loud in (6000, 20, 6000, 20))
+    given = _stretches(stream, tmp_path, wake=wake)
+    assert len(given) == (2 if wake else 1)
+    assert stream.startswith(given[0])  # no room before it to give: nothing lost or made up
+    if wake:  # the next stretch, 80 frames in, gets the room before it again
+        assert stream.find(given[1]) == (80 - round(PRE_ROLL_S / FRAME_S)) * FRAME_BYTES
+
+
+def test_wake_mode_goes_on_after_a_cut_at_the_longest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from local_speaker import listen
+
+    monkeypatch.setattr(listen, "MAX_UTTERANCE_S", 1.0)
+    pre = round(listen.PRE_ROLL_S / FRAME_S)
+    rng = random.Random(2)
+    onset = 30
+    stream = b"".join(  # 3 s of speech (cut twice, goes on), a pause, then a short stretch
+        _steady(frames, loud, rng) for frames, loud in ((onset, 20), (100, 6000), (40, 20))
+    ) + b"".join(_steady(frames, loud, rng) for frames, loud in ((20, 6000), (40, 20)))
+    given = _stretches(stream, tmp_path, wake=True)
+    offsets = [stream.find(pcm) for pcm in given]
+    assert all(offset >= 0 for offset in offsets)  # each one unbroken
+    assert offsets[0] == (onset - pre) * FRAME_BYTES  # the room before the first words
+    long = [i for i, offset in enumerate(offsets) if offset < (onset + 100) * FRAME_BYTES]
+    assert len(long) >= 3
+    for i in long[1:]:  # each piece starts where the one before stopped: none lost or twice
+        assert offsets[i] == offsets[i - 1] + len(given[i - 1])
+    voiced = [len(given[0]) // FRAME_BYTES - pre] + [len(p) // FRAME_BYTES for p in given[1:-1]]
+    assert max(voiced) <= round(1.0 / FRAME_S) + 1  # no piece longer than the longest allowed
+    assert offsets[-1] == (onset + 100 + 40 - pre) * FRAME_BYTES  # after the pause: the room
