@@ -160,6 +160,10 @@ def test_free_words_are_understood_as_typing_is_and_the_grammar_s_only_whole() -
     )
     # Forced onto the grammar, only a whole sample counts.
     assert became(hearing.heard(decoded("so how are we doing lately"), at=0.0)) == "not caught"
+    # One word alone counts only as a sample, wrapped or not; typing keeps its tolerance.
+    assert became(hearing.heard(decoded("okay next", free=True), at=0.0)) == "AMAZON.NextIntent"
+    assert became(hearing.heard(decoded("minute", free=True), at=0.0)) == "not caught"
+    assert MATCHER.understand("minute").intent == "MoreTimeIntent"
     # Free words that mean nothing to the skill never become an action.
     assert became(hearing.heard(decoded("did you lock the front door", free=True), at=0.0)) == (
         "not caught"
