@@ -86,10 +86,10 @@ MIN_SPAN = 0.8
 # word ("what is on our menu tonight"), not a command trailing into other talk ("that will
 # be all", then three words more). A name must be one the grammar lists.
 MAX_SPOKEN_EDITS = 4
-# And one word heard alone (wrappers aside) counts only as a sample word for word: "next",
-# "okay skip", not "minute" for "just a minute", which is more often a short word misheard
-# ("next"). On the tuning set: 2 fewer of 224 room-talk sentences acted on, no command or
-# paraphrase lost. Typing keeps its tolerance.
+# And one word heard alone (wrappers aside) counts only as a sample, give or take an
+# article: "next", "okay skip", "hug" (for "a hug"), not "minute" for "just a minute",
+# which is more often a short word misheard ("next"). On the tuning set: 2 fewer of 224
+# room-talk sentences acted on, no command or paraphrase lost. Typing keeps its tolerance.
 CONFIDENCE_SCALE = 0.5  # log ratio per frame that moves the confidence most of the way
 NO_SPEECH_S = 5.0  # push-to-talk: give up if nobody starts speaking
 MAX_UTTERANCE_S = 10.0
@@ -321,8 +321,9 @@ def meaning(
     """The command heard words are in this context, or None for anything else.
 
     Words may differ from a sample as typing may, but less (MAX_SPOKEN_EDITS, one word
-    alone only as a sample, and a name must be one the grammar lists); `exact`: only a
-    sample word for word. A bare number or yes/no counts only when awaited.
+    alone only as a sample give or take an article, and a name must be one the grammar
+    lists); `exact`: only a sample word for word. A bare number or yes/no counts only when
+    awaited.
     """
     words = list(words)
     if wake and words[: len(wake)] == list(wake):
@@ -339,8 +340,8 @@ def meaning(
         return None
     names = {n.lower() for n in matcher.phrases.grammar_values.get(FIRST_NAME, ())}
     said = [w for w in words if w not in matcher.phrases.fillers]
-    if understanding.edits and len(said) < 2:
-        return None  # one word alone: only a sample as it is (see MAX_SPOKEN_EDITS)
+    if understanding.edits > 1 and len(said) < 2:
+        return None  # one word alone: a sample, give or take "a" (see MAX_SPOKEN_EDITS)
     if understanding.edits > MAX_SPOKEN_EDITS or any(
         understanding.slot_types.get(name) == FIRST_NAME and fill.value.lower() not in names
         for name, fill in understanding.slots.items()

@@ -162,6 +162,7 @@ def test_free_words_are_understood_as_typing_is_and_the_grammar_s_only_whole() -
     assert became(hearing.heard(decoded("so how are we doing lately"), at=0.0)) == "not caught"
     # One word alone counts only as a sample, wrapped or not; typing keeps its tolerance.
     assert became(hearing.heard(decoded("okay next", free=True), at=0.0)) == "AMAZON.NextIntent"
+    assert became(hearing.heard(decoded("hug", free=True), at=0.0)) == "HugTimerIntent"  # a hug
     assert became(hearing.heard(decoded("minute", free=True), at=0.0)) == "not caught"
     assert MATCHER.understand("minute").intent == "MoreTimeIntent"
     # Free words that mean nothing to the skill never become an action.
