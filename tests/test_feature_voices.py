@@ -16,7 +16,7 @@ import pytest
 
 from skill.engine import rituals
 from skill.engine.ssml import Speech, person_name
-from skill.engine.state import HIGHS_LOWS, Progress
+from skill.engine.state import CHECKIN, HIGHS_LOWS, Progress
 from tests.alexa import Conversation, Reply
 from tests.conftest import START
 from tests.test_feature_support import said_one_of
@@ -389,6 +389,24 @@ def test_a_stored_order_that_does_not_fit_is_the_table_s_order() -> None:
     for junk in ([0, 0, 1, 2, 3, 4], [0, 1], [0, 1, 2, 3, 4, 9], "012345", [-1, 0, 1, 2, 3, 4]):
         progress = Progress.from_dict({"ritual": HIGHS_LOWS, "started_at": 1.0, "order": junk})
         assert progress is not None and rituals.steps_of(progress) == steps, junk
+    for junk in ([], [0, 1, 2, 3], [4, 5]):  # a kind with no one's step left in it
+        progress = Progress.from_dict({"ritual": HIGHS_LOWS, "started_at": 1.0, "order": junk})
+        assert progress is not None and rituals.steps_of(progress) == steps, junk
+
+
+def test_a_stored_order_may_leave_out_a_partner_s_own_turn() -> None:
+    """A turn a partner passed on at the other's step of the same kind ("skip my turn")."""
+    steps = rituals.RITUALS[HIGHS_LOWS].steps
+    left_out = Progress.from_dict(
+        {"ritual": HIGHS_LOWS, "started_at": 1.0, "step": 4, "order": [0, 1, 3, 4, 5]}
+    )
+    assert left_out is not None and rituals.length_of(left_out) == 5
+    assert rituals.steps_of(left_out) == (steps[0], steps[1], steps[3], steps[4], steps[5])
+    assert rituals.step_of(left_out) == steps[5]
+    checkin = rituals.RITUALS[CHECKIN].steps
+    for junk in ([0, 1, 3, 4, 5, 6], [0, 1, 2, 3, 4, 5], [1, 2, 3, 4, 5, 6]):  # not talk turns
+        progress = Progress.from_dict({"ritual": CHECKIN, "started_at": 1.0, "order": junk})
+        assert progress is not None and rituals.steps_of(progress) == checkin, junk
 
 
 # -- forgetting ------------------------------------------------------------------------
