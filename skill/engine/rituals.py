@@ -666,6 +666,33 @@ def on_go_first(turn: Turn, progress: Progress) -> Reply | None:
     return step_speech(turn, progress, Speech().say(lead))
 
 
+def on_skip_my_turn(turn: Turn, progress: Progress) -> Reply | None:
+    """'Skip my turn' from a recognised voice at the other partner's talk step: the
+    speaker's own step of the same kind, still to come, is left out of this run, and the
+    one talking now carries on with the same quiet their step gives. None when it would
+    change nothing here (no recognised voice, their own turn, theirs already had): then it
+    is 'skip', and the step under way is skipped."""
+    step = step_of(progress)
+    speaker = turn.speaker
+    theirs = speakers_own_to_come(turn, progress)
+    if step is None or step.partner is None or speaker is None or theirs is None:
+        return None
+    order = order_of(progress)
+    del order[theirs]
+    progress.order = order
+    progress.updated_at = turn.now
+    turn.keep(progress)
+    speech = Speech().say(
+        turn.say(
+            "voices.skip_mine",
+            name=spoken_name(turn, speaker),
+            partner=turn.couple.names[step.partner],
+        )
+    )
+    speech.pause(progress.talk_seconds * 1000).say(turn.say("talk.after"))
+    return turn.ask(speech, turn.say(step.reprompt), *step.expects)
+
+
 def waiting(turn: Turn) -> Reply:
     """Between the parts of a timed ritual: no rush, the next part waits for 'continue'."""
     return turn.ask(Speech().say(turn.say("timed.no_rush")), turn.say("timed.reprompt"))
