@@ -3,7 +3,8 @@ context.System.person.personId; "this is Sam" links that voice to a name. Greeti
 speaker's own turns then use Alexa's <alexa:name> tag; a partner who answers out of turn in
 the check-in is heard kindly, and one who says "I'll go first" at the other's turn in highs
 and lows or the check-in goes now, the other right after (help says so at exactly the turns
-where it works); without profiles nothing changes."""
+where it works); one who says "skip my turn" there has their own turn left out while the
+other carries on; without profiles nothing changes ("skip my turn" is then "skip")."""
 
 from __future__ import annotations
 
@@ -16,12 +17,14 @@ import pytest
 
 from skill.engine import rituals
 from skill.engine.ssml import Speech, person_name
-from skill.engine.state import HIGHS_LOWS, Progress
+from skill.engine.state import CHECKIN, HIGHS_LOWS, Progress
+from skill.stores.sqlite import SQLiteAdapter
 from tests.alexa import Conversation, Reply
 from tests.conftest import START
-from tests.test_feature_support import said_one_of
+from tests.test_feature_support import said_one_of, variants
 
 SAM, ALEX = "amzn1.ask.person.SAMVOICE", "amzn1.ask.person.ALEXVOICE"
+USER = "amzn1.ask.account.TESTCOUPLE"
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -290,6 +293,205 @@ def test_alex_going_first_at_the_check_in_s_appreciations(voiced: Conversation, 
     assert [e["kind"] for e in stored(store, voiced)["practice_log"]] == ["checkin"]
 
 
+# -- "skip my turn" at the other's talk step ---------------------------------------------------
+SKIP, SKIP_MY_TURN = "SkipIntent", "SkipMyTurnIntent"
+
+
+def progress_of(store, talk: Conversation) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    return dict(stored(store, talk).get("progress") or {})
+
+
+def heard_a_pass(reply: Reply) -> bool:
+    """Whether the reply takes someone's pass on their own turn (the spoken text has
+    "name" where Alexa will say a recognised voice's name)."""
+    return any(
+        said_one_of(reply, "voices.skip_mine", name=name, partner=partner)
+        for name in ("name", "Sam", "Alex")
+        for partner in ("Sam", "Alex")
+    )
+
+
+def assert_sam_carries_on(reply: Reply) -> None:
+    """What the couple hears when Alex passes on their own turn during Sam's: Alex's pass
+    taken by name, Sam's turn going on with its quiet, and no new prompt for anyone."""
+    assert said_one_of(reply, "voices.skip_mine", name="name", partner="Sam"), reply.text
+    assert tag(ALEX) in reply.ssml, "Alex is named by Alexa's own name for that voice"
+    assert reply.measured.quiet_ms == 45_000 and said_one_of(reply, "talk.after")
+    assert asked(reply) == ("", ""), "no one is given a new turn"
+    assert not said_one_of(reply, "talk.moving_on") and not reply.ended
+    assert any(line in reply.reprompt for line in variants("talk.reprompt"))
+    assert max_words_between_pauses(reply) <= 40
+
+
+def test_alex_passing_at_sam_s_high_leaves_out_alex_s_high_only(
+    voiced: Conversation, store
+) -> None:  # type: ignore[no-untyped-def]
+    assert asked(send(voiced, "HighsAndLowsIntent", SAM)) == ("Sam", "high")
+    passed = send(voiced, SKIP_MY_TURN, ALEX)
+    assert_sam_carries_on(passed)
+    assert progress_of(store, voiced)["step"] == 0, "Sam's high is still the step"
+    heard = [asked(send(voiced, NEXT, voice)) for voice in (SAM, ALEX, SAM, ALEX)]
+    assert heard == [
+        ("Sam", "low"),
+        ("Alex", "low"),
+        ("Sam", "appreciation"),
+        ("Alex", "appreciation"),
+    ]
+    goodnight = send(voiced, NEXT, SAM)
+    assert "goodnight" in goodnight.text.lower() and goodnight.ended
+    record = stored(store, voiced)
+    assert [e["kind"] for e in record["practice_log"]] == ["highs_lows"]
+    assert "progress" not in record
+
+
+def test_a_pass_is_kept_through_a_pause_and_continue(voiced: Conversation, store) -> None:  # type: ignore[no-untyped-def]
+    send(voiced, "HighsAndLowsIntent", SAM)
+    send(voiced, SKIP_MY_TURN, ALEX)
+    send(voiced, "AMAZON.PauseIntent", SAM)
+    saved = progress_of(store, voiced)
+    assert saved["order"] == [0, 1, 3, 4, 5] and saved["step"] == 0
+    assert set(saved) <= {"ritual", "started_at", "updated_at", "step", "talk_seconds",
+                          "question", "seconds", "order"}  # fmt: skip
+    voiced.new_session()
+    back = send(voiced, "ContinueIntent", ALEX)
+    assert asked(back) == ("Sam", "high")
+    assert asked(send(voiced, NEXT, SAM)) == ("Sam", "low")
+    assert asked(send(voiced, NEXT, SAM)) == ("Alex", "low")
+
+
+def test_alex_passing_at_sam_s_low_leaves_out_alex_s_low_only(voiced: Conversation) -> None:
+    send(voiced, "HighsAndLowsIntent", SAM)
+    assert asked(send(voiced, NEXT, SAM)) == ("Sam", "low")
+    assert_sam_carries_on(send(voiced, SKIP_MY_TURN, ALEX))
+    rest = [asked(send(voiced, NEXT, SAM)) for _ in range(3)]
+    assert rest == [("Alex", "high"), ("Sam", "appreciation"), ("Alex", "appreciation")]
+
+
+def test_alex_passing_at_sam_s_appreciation_in_the_check_in(voiced: Conversation, store) -> None:  # type: ignore[no-untyped-def]
+    to_sams_appreciation_in_the_check_in(voiced)
+    assert_sam_carries_on(send(voiced, SKIP_MY_TURN, ALEX))
+    hug = send(voiced, NEXT, SAM)
+    assert said_one_of(hug, "checkin.offer_hug") and asked(hug) == ("", "")
+    assert send(voiced, "AMAZON.NoIntent", SAM).ended
+    record = stored(store, voiced)
+    assert [e["kind"] for e in record["practice_log"]] == ["checkin"]
+    assert "pain" not in str(record).lower().replace("pain_", "")
+
+
+def test_the_one_whose_turn_it_is_skipping_skips_their_turn_now(voiced: Conversation) -> None:
+    send(voiced, "HighsAndLowsIntent", SAM)
+    mine = send(voiced, SKIP_MY_TURN, SAM)
+    assert asked(mine) == ("Sam", "low") and not heard_a_pass(mine)
+    assert asked(send(voiced, NEXT, SAM)) == ("Alex", "high"), "Alex's turn is untouched"
+
+
+@pytest.mark.parametrize("voice", [None, "amzn1.ask.person.GUEST"], ids=["no-profile", "unlinked"])
+def test_without_a_linked_voice_skip_my_turn_skips_the_turn_under_way(
+    voiced: Conversation, voice: str | None
+) -> None:
+    send(voiced, "HighsAndLowsIntent", voice)
+    skipped = send(voiced, SKIP_MY_TURN, voice)
+    assert asked(skipped) == ("Sam", "low") and not heard_a_pass(skipped)
+    assert asked(send(voiced, NEXT, voice)) == ("Alex", "high")
+
+
+def test_once_alex_has_had_theirs_skip_my_turn_skips_the_turn_under_way(
+    voiced: Conversation,
+) -> None:
+    """Sam's high, then at Alex's high Sam passes: Sam's own high is had, so it is skip."""
+    send(voiced, "HighsAndLowsIntent", SAM)
+    send(voiced, NEXT, SAM)  # Sam's low
+    assert asked(send(voiced, NEXT, SAM)) == ("Alex", "high")
+    skipped = send(voiced, SKIP_MY_TURN, SAM)
+    assert asked(skipped) == ("Alex", "low") and not heard_a_pass(skipped)
+
+
+def test_a_second_pass_at_the_same_turn_is_a_skip(voiced: Conversation) -> None:
+    send(voiced, "HighsAndLowsIntent", SAM)
+    assert_sam_carries_on(send(voiced, SKIP_MY_TURN, ALEX))
+    again = send(voiced, SKIP_MY_TURN, ALEX)  # Alex's high is already left out
+    assert asked(again) == ("Sam", "low")
+    assert asked(send(voiced, NEXT, SAM)) == ("Alex", "low")
+
+
+# Everywhere "skip" is said in the other tests (outside a ritual, the check-in's pain
+# levels, its question, tonight's idea, the hug offer, between timed parts, the weekly
+# check-in, a pending question, and talk steps where a pass can't leave anything out),
+# "skip my turn" is exactly "skip": the same words, the same session and the same record.
+Say = tuple[str, str | None, dict[str, str]]
+SKIP_PLACES: dict[str, tuple[Say, ...]] = {
+    "no-ritual": (),
+    "first-pain": (("EveningCheckInIntent", SAM, {}),),
+    "second-pain": (("EveningCheckInIntent", SAM, {}), ("PainLevelIntent", SAM, {"level": "3"})),
+    "pain-other-voice": (("EveningCheckInIntent", None, {}),),
+    "question": (
+        ("EveningCheckInIntent", SAM, {}),
+        ("PainLevelIntent", SAM, {"level": "3"}),
+        ("PainLevelIntent", ALEX, {"level": "2"}),
+    ),
+    "idea": (
+        ("EveningCheckInIntent", None, {}),
+        ("SkipIntent", None, {}),
+        ("SkipIntent", None, {}),
+        ("AMAZON.NextIntent", None, {}),
+    ),
+    "hug-offer": (
+        ("EveningCheckInIntent", None, {}),
+        ("SkipIntent", None, {}),
+        ("SkipIntent", None, {}),
+        *(("AMAZON.NextIntent", None, {}),) * 4,
+    ),
+    "short-check-in": (
+        ("TouchHurtsIntent", None, {}),
+        ("AMAZON.NoIntent", None, {}),
+        ("EveningCheckInIntent", None, {}),
+        ("AMAZON.YesIntent", None, {}),
+    ),
+    "breathing": (("BreathingIntent", None, {"duration": "PT4M"}),),
+    "massage": (("MassageTimerIntent", None, {}),),
+    "weekly": (("WeeklyCheckInIntent", SAM, {}),),
+    "weekly-feel": (("WeeklyCheckInIntent", SAM, {}), *(("AMAZON.NextIntent", SAM, {}),) * 2),
+    "forget-pending": (("EveningCheckInIntent", None, {}), ("ForgetUsIntent", None, {})),
+    "highs-no-profile": (("HighsAndLowsIntent", None, {}),),
+    "highs-own-turn": (("HighsAndLowsIntent", SAM, {}),),
+    "highs-theirs-had": (("HighsAndLowsIntent", SAM, {}), *(("AMAZON.NextIntent", SAM, {}),) * 2),
+}
+# Who says "skip" there: the voice that spoke last (so never Alex passing during Sam's turn).
+AFTER = ("AMAZON.NextIntent", "AMAZON.NextIntent")
+
+
+def replay(talk: Conversation, path: tuple[Say, ...], skip: str, voice: str | None) -> list[Any]:
+    send(talk, "ThisIsIntent", SAM, name="Sam")
+    send(talk, "ThisIsIntent", ALEX, name="Alex")
+    for intent, person, slots in path:
+        send(talk, intent, person, **slots)
+    heard = []
+    for intent in (skip, skip, *AFTER):
+        reply = send(talk, intent, voice)
+        heard.append((reply.ssml, reply.reprompt, reply.ended, talk.attributes))
+    return heard
+
+
+@pytest.mark.parametrize("place", list(SKIP_PLACES))
+def test_skip_my_turn_is_skip_wherever_a_pass_changes_nothing_else(
+    make_app, tmp_path: Path, clock, place: str
+) -> None:  # type: ignore[no-untyped-def]
+    path = SKIP_PLACES[place]
+    voice = path[-1][1] if path else SAM
+    heard, records = {}, {}
+    for skip in (SKIP, SKIP_MY_TURN):
+        adapter = SQLiteAdapter(tmp_path / f"{skip}.sqlite3", clock=clock)
+        try:
+            adapter.save(USER, {"first_seen": START - 3600, "names": ["Sam", "Alex"]})
+            talk = Conversation(make_app(adapter=adapter).test_client(), clock, user=USER)
+            heard[skip] = replay(talk, path, skip, voice)
+            records[skip] = adapter.load(USER)
+        finally:
+            adapter.close()
+    assert heard[SKIP_MY_TURN] == heard[SKIP]
+    assert records[SKIP_MY_TURN] == records[SKIP]
+
+
 # -- help says "I'll go first" only where it works -------------------------------------------
 MODEL = json.loads((ROOT / "interaction_models" / "en-US.json").read_text(encoding="utf-8"))
 GO_FIRST_SAMPLES = {
@@ -389,6 +591,24 @@ def test_a_stored_order_that_does_not_fit_is_the_table_s_order() -> None:
     for junk in ([0, 0, 1, 2, 3, 4], [0, 1], [0, 1, 2, 3, 4, 9], "012345", [-1, 0, 1, 2, 3, 4]):
         progress = Progress.from_dict({"ritual": HIGHS_LOWS, "started_at": 1.0, "order": junk})
         assert progress is not None and rituals.steps_of(progress) == steps, junk
+    for junk in ([], [0, 1, 2, 3], [4, 5]):  # a kind with no one's step left in it
+        progress = Progress.from_dict({"ritual": HIGHS_LOWS, "started_at": 1.0, "order": junk})
+        assert progress is not None and rituals.steps_of(progress) == steps, junk
+
+
+def test_a_stored_order_may_leave_out_a_partner_s_own_turn() -> None:
+    """A turn a partner passed on at the other's step of the same kind ("skip my turn")."""
+    steps = rituals.RITUALS[HIGHS_LOWS].steps
+    left_out = Progress.from_dict(
+        {"ritual": HIGHS_LOWS, "started_at": 1.0, "step": 4, "order": [0, 1, 3, 4, 5]}
+    )
+    assert left_out is not None and rituals.length_of(left_out) == 5
+    assert rituals.steps_of(left_out) == (steps[0], steps[1], steps[3], steps[4], steps[5])
+    assert rituals.step_of(left_out) == steps[5]
+    checkin = rituals.RITUALS[CHECKIN].steps
+    for junk in ([0, 1, 3, 4, 5, 6], [0, 1, 2, 3, 4, 5], [1, 2, 3, 4, 5, 6]):  # not talk turns
+        progress = Progress.from_dict({"ritual": CHECKIN, "started_at": 1.0, "order": junk})
+        assert progress is not None and rituals.steps_of(progress) == checkin, junk
 
 
 # -- forgetting ------------------------------------------------------------------------

@@ -245,15 +245,33 @@ def parts_of(progress: Progress) -> tuple[Part, ...]:
 def length_of(progress: Progress) -> int:
     """How many steps (or parts) the ritual has."""
     ritual = ritual_of(progress)
-    return len(parts_of(progress)) if ritual.timed else len(ritual.steps)
+    return len(parts_of(progress)) if ritual.timed else len(order_of(progress))
 
 
 def order_of(progress: Progress) -> list[int]:
-    """The order this run takes the ritual's steps in: the table's, unless partners
-    swapped turns (see on_go_first)."""
-    table = list(range(len(ritual_of(progress).steps)))
+    """The steps this run takes, in the order it takes them: the table's, unless partners
+    swapped turns (see on_go_first) or one passed on a turn of their own while it was the
+    other's (see on_skip_my_turn: that step is left out). A stored order that does not
+    fit is the table's."""
+    steps = ritual_of(progress).steps
+    table = list(range(len(steps)))
     order = progress.order
-    return list(order) if order is not None and sorted(order) == table else table
+    if order is None or len(set(order)) != len(order) or not set(order) <= set(table):
+        return table
+    if all(i in order or can_be_left_out(steps, order, i) for i in table):
+        return list(order)
+    return table
+
+
+def can_be_left_out(steps: tuple[Step, ...], order: list[int], index: int) -> bool:
+    """Only a partner's own talk step is ever left out, and only at the other partner's
+    step of the same kind, which the run still takes."""
+    left = steps[index]
+    if not left.talk or left.partner is None:
+        return False
+    return any(
+        steps[i].kind == left.kind and steps[i].partner not in (None, left.partner) for i in order
+    )
 
 
 def steps_of(progress: Progress) -> tuple[Step, ...]:
@@ -615,6 +633,19 @@ def who_can_go_first(turn: Turn, progress: Progress) -> int | None:
     return other if own_step_to_come(progress, other) is not None else None
 
 
+def speakers_own_to_come(turn: Turn, progress: Progress) -> int | None:
+    """Where the speaker's own step of the kind the ritual waits on comes later in this
+    run, when the speaker is a recognised partner and this is the other partner's talk
+    step; None otherwise (no recognised voice, already their turn, theirs already had)."""
+    step = step_of(progress)
+    speaker = turn.speaker
+    if step is None or not step.talk or step.partner is None or speaker is None:
+        return None
+    if speaker == step.partner or step.partner >= len(turn.couple.names):
+        return None
+    return own_step_to_come(progress, speaker)
+
+
 def on_go_first(turn: Turn, progress: Progress) -> Reply | None:
     """'I'll go first' from a recognised voice at the other partner's talk step: their own
     step of the same kind (a high, a low, an appreciation) comes now and the other's right
@@ -623,13 +654,8 @@ def on_go_first(turn: Turn, progress: Progress) -> Reply | None:
     words that matched nothing. Only this explicit ask swaps turns; at a talk step the
     other voice is usually just answering what was shared."""
     step = step_of(progress)
-    speaker = turn.speaker
-    if step is None or not step.talk or step.partner is None or speaker is None:
-        return None
-    if speaker == step.partner or step.partner >= len(turn.couple.names):
-        return None
-    theirs = own_step_to_come(progress, speaker)
-    if theirs is None:
+    theirs = speakers_own_to_come(turn, progress)
+    if step is None or step.partner is None or theirs is None:
         return None
     order = order_of(progress)
     order.insert(progress.step, order.pop(theirs))
@@ -638,6 +664,33 @@ def on_go_first(turn: Turn, progress: Progress) -> Reply | None:
     turn.keep(progress)
     lead = turn.say("voices.go_first", partner=turn.couple.names[step.partner])
     return step_speech(turn, progress, Speech().say(lead))
+
+
+def on_skip_my_turn(turn: Turn, progress: Progress) -> Reply | None:
+    """'Skip my turn' from a recognised voice at the other partner's talk step: the
+    speaker's own step of the same kind, still to come, is left out of this run, and the
+    one talking now carries on with the same quiet their step gives. None when it would
+    change nothing here (no recognised voice, their own turn, theirs already had): then it
+    is 'skip', and the step under way is skipped."""
+    step = step_of(progress)
+    speaker = turn.speaker
+    theirs = speakers_own_to_come(turn, progress)
+    if step is None or step.partner is None or speaker is None or theirs is None:
+        return None
+    order = order_of(progress)
+    del order[theirs]
+    progress.order = order
+    progress.updated_at = turn.now
+    turn.keep(progress)
+    speech = Speech().say(
+        turn.say(
+            "voices.skip_mine",
+            name=spoken_name(turn, speaker),
+            partner=turn.couple.names[step.partner],
+        )
+    )
+    speech.pause(progress.talk_seconds * 1000).say(turn.say("talk.after"))
+    return turn.ask(speech, turn.say(step.reprompt), *step.expects)
 
 
 def waiting(turn: Turn) -> Reply:

@@ -144,8 +144,9 @@ class Progress:
     talk_seconds: int = 45
     question: int | None = None
     seconds: int | None = None  # the whole length of a timed ritual (breathing, massage)
-    # The order its steps are taken in, when partners swapped turns ("I'll go first"):
-    # the ritual's step numbers, and `step` counts along this. None: the table's order.
+    # The steps it takes, in order, when partners swapped turns ("I'll go first") or one
+    # passed on their own ("skip my turn": that step number is left out): the ritual's
+    # step numbers, and `step` counts along this. None: the table's steps and order.
     order: list[int] | None = None
 
     def to_dict(self) -> dict[str, Any]:

@@ -79,15 +79,26 @@ class NextHandler(Handler):
         return rituals.on_next(turn, progress)
 
 
-class SkipHandler(Handler):
-    """'skip' / 'not that one': a different question at a question step, else move on."""
+SKIP_MY_TURN = "SkipMyTurnIntent"
 
-    INTENTS = ("SkipIntent",)
+
+class SkipHandler(Handler):
+    """'skip' / 'not that one': a different question at a question step, else move on.
+
+    'Skip my turn' / 'I'll pass' is the same, except from a recognised voice at the other
+    partner's talk step: then the speaker's own step still to come is left out, and the
+    partner talking now is not cut off (skill.engine.rituals.on_skip_my_turn)."""
+
+    INTENTS = ("SkipIntent", SKIP_MY_TURN)
 
     def respond(self, turn: Turn) -> Reply:
         progress = turn.ritual
         if progress is None:
             return nothing_here(turn, Speech().say(turn.say("next.nothing")))
+        if intent_name(turn.hi) == SKIP_MY_TURN and turn.pending is None:
+            reply = rituals.on_skip_my_turn(turn, progress)
+            if reply is not None:
+                return reply
         return rituals.on_skip(turn, progress)
 
 
