@@ -3,8 +3,9 @@ context.System.person.personId; "this is Sam" links that voice to a name. Greeti
 speaker's own turns then use Alexa's <alexa:name> tag; a partner who answers out of turn in
 the check-in is heard kindly, and one who says "I'll go first" at the other's turn in highs
 and lows or the check-in goes now, the other right after (help says so at exactly the turns
-where it works); one who says "skip my turn" there has their own turn left out while the
-other carries on; without profiles nothing changes ("skip my turn" is then "skip")."""
+where it works); one who says "skip my turn" there, or at the other's pain number in the check-in, has
+their own turn left out while the other carries on (or is asked for their number again);
+without profiles nothing changes ("skip my turn" is then "skip")."""
 
 from __future__ import annotations
 
@@ -378,6 +379,36 @@ def test_alex_passing_at_sam_s_appreciation_in_the_check_in(voiced: Conversation
     assert "pain" not in str(record).lower().replace("pain_", "")
 
 
+def test_alex_passing_at_sam_s_pain_number_leaves_out_alex_s_and_asks_sam_again(
+    voiced: Conversation, store
+) -> None:  # type: ignore[no-untyped-def]
+    send(voiced, "EveningCheckInIntent", SAM)
+    passed = send(voiced, SKIP_MY_TURN, ALEX)
+    assert said_one_of(passed, "voices.skip_mine_pain", name="name", partner="Sam"), passed.text
+    assert tag(ALEX) in passed.ssml and not said_one_of(passed, "checkin.pain_skipped")
+    assert not passed.ended
+    assert any(line in passed.reprompt for line in variants("checkin.pain_reprompt"))
+    assert progress_of(store, voiced)["step"] == 0, "Sam's number is still asked for"
+    sams = send(voiced, "PainLevelIntent", SAM, level="6")
+    assert "six" in sams.text, "Sam's number is heard, not skipped"
+    assert "Alex" not in sams.text and "zero to ten" not in sams.text, "Alex is not asked"
+    assert "question" in sams.text.lower() or sams.measured.quiet_ms > 0
+    assert "pain" not in str(stored(store, voiced)).lower().replace("pain_", "")
+
+
+def test_a_pass_on_the_pain_number_is_kept_through_a_pause(voiced: Conversation, store) -> None:  # type: ignore[no-untyped-def]
+    send(voiced, "EveningCheckInIntent", SAM)
+    send(voiced, SKIP_MY_TURN, ALEX)
+    send(voiced, "AMAZON.PauseIntent", SAM)
+    saved = progress_of(store, voiced)
+    assert saved["step"] == 0 and 1 not in saved["order"] and saved["order"][0] == 0
+    voiced.new_session()
+    back = send(voiced, "ContinueIntent", ALEX)
+    assert "Sam" in back.text and "zero" in back.text and "Alex," not in back.text
+    after = send(voiced, "PainLevelIntent", SAM, level="2")
+    assert "two" in after.text and "Alex" not in after.text
+
+
 def test_the_one_whose_turn_it_is_skipping_skips_their_turn_now(voiced: Conversation) -> None:
     send(voiced, "HighsAndLowsIntent", SAM)
     mine = send(voiced, SKIP_MY_TURN, SAM)
@@ -606,7 +637,12 @@ def test_a_stored_order_may_leave_out_a_partner_s_own_turn() -> None:
     assert rituals.steps_of(left_out) == (steps[0], steps[1], steps[3], steps[4], steps[5])
     assert rituals.step_of(left_out) == steps[5]
     checkin = rituals.RITUALS[CHECKIN].steps
-    for junk in ([0, 1, 3, 4, 5, 6], [0, 1, 2, 3, 4, 5], [1, 2, 3, 4, 5, 6]):  # not talk turns
+    alex_passed = Progress.from_dict(
+        {"ritual": CHECKIN, "started_at": 1.0, "order": [0, 2, 3, 4, 5, 6]}
+    )
+    assert alex_passed is not None and rituals.steps_of(alex_passed) == checkin[:1] + checkin[2:]
+    # Not a partner's own turn (the question, the hug offer), or both pain numbers.
+    for junk in ([0, 1, 3, 4, 5, 6], [0, 1, 2, 3, 4, 5], [2, 3, 4, 5, 6]):
         progress = Progress.from_dict({"ritual": CHECKIN, "started_at": 1.0, "order": junk})
         assert progress is not None and rituals.steps_of(progress) == checkin, junk
 

@@ -267,7 +267,7 @@ def can_be_left_out(steps: tuple[Step, ...], order: list[int], index: int) -> bo
     """Only a partner's own talk step is ever left out, and only at the other partner's
     step of the same kind, which the run still takes."""
     left = steps[index]
-    if not left.talk or left.partner is None:
+    if not (left.talk or left.kind == "pain") or left.partner is None:
         return False
     return any(
         steps[i].kind == left.kind and steps[i].partner not in (None, left.partner) for i in order
@@ -633,13 +633,16 @@ def who_can_go_first(turn: Turn, progress: Progress) -> int | None:
     return other if own_step_to_come(progress, other) is not None else None
 
 
-def speakers_own_to_come(turn: Turn, progress: Progress) -> int | None:
+def speakers_own_to_come(turn: Turn, progress: Progress, *, pain: bool = False) -> int | None:
     """Where the speaker's own step of the kind the ritual waits on comes later in this
     run, when the speaker is a recognised partner and this is the other partner's talk
-    step; None otherwise (no recognised voice, already their turn, theirs already had)."""
+    step (or, with `pain`, pain step); None otherwise (no recognised voice, already their
+    turn, theirs already had)."""
     step = step_of(progress)
     speaker = turn.speaker
-    if step is None or not step.talk or step.partner is None or speaker is None:
+    if step is None or not (step.talk or (pain and step.kind == "pain")):
+        return None
+    if step.partner is None or speaker is None:
         return None
     if speaker == step.partner or step.partner >= len(turn.couple.names):
         return None
@@ -667,14 +670,15 @@ def on_go_first(turn: Turn, progress: Progress) -> Reply | None:
 
 
 def on_skip_my_turn(turn: Turn, progress: Progress) -> Reply | None:
-    """'Skip my turn' from a recognised voice at the other partner's talk step: the
-    speaker's own step of the same kind, still to come, is left out of this run, and the
-    one talking now carries on with the same quiet their step gives. None when it would
-    change nothing here (no recognised voice, their own turn, theirs already had): then it
-    is 'skip', and the step under way is skipped."""
+    """'Skip my turn' from a recognised voice at the other partner's talk or pain step:
+    the speaker's own step of the same kind, still to come, is left out of this run. The
+    one talking now carries on with the same quiet their step gives; the one whose pain
+    number is asked is asked again, by name (their number is never the one passed over).
+    None when it would change nothing here (no recognised voice, their own turn, theirs
+    already had): then it is 'skip', and the step under way is skipped."""
     step = step_of(progress)
     speaker = turn.speaker
-    theirs = speakers_own_to_come(turn, progress)
+    theirs = speakers_own_to_come(turn, progress, pain=True)
     if step is None or step.partner is None or speaker is None or theirs is None:
         return None
     order = order_of(progress)
@@ -682,14 +686,12 @@ def on_skip_my_turn(turn: Turn, progress: Progress) -> Reply | None:
     progress.order = order
     progress.updated_at = turn.now
     turn.keep(progress)
+    line = "voices.skip_mine_pain" if step.kind == "pain" else "voices.skip_mine"
     speech = Speech().say(
-        turn.say(
-            "voices.skip_mine",
-            name=spoken_name(turn, speaker),
-            partner=turn.couple.names[step.partner],
-        )
+        turn.say(line, name=spoken_name(turn, speaker), partner=turn.couple.names[step.partner])
     )
-    speech.pause(progress.talk_seconds * 1000).say(turn.say("talk.after"))
+    if step.talk:
+        speech.pause(progress.talk_seconds * 1000).say(turn.say("talk.after"))
     return turn.ask(speech, turn.say(step.reprompt), *step.expects)
 
 
