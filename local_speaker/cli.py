@@ -143,7 +143,7 @@ def add_hear(subparsers: Subparsers) -> None:
     """`close-together hear FILE...`: what the speaker makes of recordings."""
     hear = subparsers.add_parser(
         "hear",
-        help="what the speaker hears in recordings (WAV, or raw 16 kHz mono 16-bit)",
+        help="what the speaker hears in recordings (16-bit WAV, or raw 16 kHz mono 16-bit)",
         description="Each recording through exactly what a press of the button does at the "
         "start of a conversation: one line with the words heard, the intent they became "
         "(or that they were rejected) and the confidence. For setting up a microphone.",
@@ -335,27 +335,20 @@ def run_speaker(args: argparse.Namespace) -> int:
 
 
 def read_recording(path: Path) -> bytes:
-    """16 kHz mono 16-bit PCM from a WAV file or a raw one (anything not RIFF is raw)."""
-    import wave
-
+    """16 kHz mono 16-bit PCM from a WAV file or a raw one (anything not RIFF is raw): a
+    16-bit WAV at any rate, mono or stereo, as a phone or recorder makes it, is mixed down
+    and resampled, band-limited, to what the microphone would give."""
+    from local_speaker import audio
     from local_speaker.listen import SAMPLE_RATE
 
     data = path.read_bytes()
     if not data.startswith(b"RIFF"):
         return data[: len(data) - len(data) % 2]
     try:
-        with wave.open(str(path), "rb") as wav:
-            shape = (wav.getframerate(), wav.getnchannels(), wav.getsampwidth())
-            frames = wav.readframes(wav.getnframes())
-    except (wave.Error, EOFError) as exc:
-        raise ValueError(f"not a WAV file I can read ({exc})") from exc
-    if shape != (SAMPLE_RATE, 1, 2):
-        rate, channels, width = shape
-        raise ValueError(
-            f"{rate} Hz, {channels} channel(s), {8 * width}-bit: 16000 Hz mono 16-bit is needed "
-            f"(sox {path.name} -r 16000 -c 1 -b 16 out.wav)"
-        )
-    return frames
+        pcm = audio.read_wav(path)
+    except audio.AudioError as exc:
+        raise ValueError(f"{exc} (sox {path.name} -b 16 out.wav makes one I can read)") from exc
+    return audio.downsampled(pcm, SAMPLE_RATE).to_bytes()
 
 
 def run_hear(args: argparse.Namespace) -> int:

@@ -3,9 +3,9 @@ context.System.person.personId; "this is Sam" links that voice to a name. Greeti
 speaker's own turns then use Alexa's <alexa:name> tag; a partner who answers out of turn in
 the check-in is heard kindly, and one who says "I'll go first" at the other's turn in highs
 and lows or the check-in goes now, the other right after (help says so at exactly the turns
-where it works); one who says "skip my turn" there, or at the other's pain number in the check-in, has
-their own turn left out while the other carries on (or is asked for their number again);
-without profiles nothing changes ("skip my turn" is then "skip")."""
+where it works); one who says "skip my turn" there, or at the other's pain number in the
+check-in, has their own turn left out while the other carries on (or is asked for their
+number again); without profiles nothing changes ("skip my turn" is then "skip")."""
 
 from __future__ import annotations
 

@@ -6,8 +6,10 @@ through `Listener.listen_once`, the path a press of the button takes.
 
 from __future__ import annotations
 
+import array
 import importlib.metadata
 import json
+import math
 import shutil
 import subprocess
 import sys
@@ -309,6 +311,87 @@ def test_hear_prints_one_line_per_recording(tmp_path: Path) -> None:
         [str(BINARY), "hear", str(wav)], capture_output=True, text=True, timeout=120
     )
     assert plain.stdout.strip().endswith(")") and "HugTimerIntent" in plain.stdout
+
+
+def recording(path: Path, text: str, *, rate: int, channels: int = 1, hiss: bool = False) -> Path:
+    """`text` in a quiet room as a phone or recorder might save it: a 16-bit WAV at
+    `rate`; with `hiss`, loud noise above the speech band (9 kHz and up, as a phone's
+    microphone picks up), which resampling without a filter folds onto the words."""
+    raw = ["-t", "raw", "-r", "16000", "-e", "signed", "-b", "16", "-c", "1"]
+    subprocess.run(
+        ["sox", "-R", *raw, "-", "-r", str(rate), "-c", str(channels), "-b", "16", str(path)],
+        input=espeak(text), check=True, timeout=30,
+    )  # fmt: skip
+    if hiss:
+        from local_speaker import audio
+
+        pcm = audio.read_wav(path)
+        noise = subprocess.run(
+            ["sox", "-R", "-n", *raw[:2], "-r", str(rate), *raw[4:], "-", "synth",
+             f"{pcm.seconds:.3f}", "whitenoise", "sinc", "9000", "vol", "0.5"],
+            capture_output=True, check=True, timeout=30,
+        ).stdout  # fmt: skip
+        hiss_samples = array.array("h", noise)
+        halved = (v // 2 + n for v, n in zip(pcm.samples, hiss_samples, strict=False))
+        pcm.samples = array.array("h", halved)
+        audio.write_wav(path, [pcm.to_bytes()], rate)
+    return path
+
+
+@needs_speech
+def test_hear_takes_a_wav_at_a_phone_s_rate_mono_or_stereo(tmp_path: Path) -> None:
+    pytest.importorskip("pocketsphinx")
+    files = [
+        recording(tmp_path / "usual.wav", "start a hug timer", rate=16000),
+        recording(tmp_path / "phone.wav", "start a hug timer", rate=48000, channels=2),
+        recording(tmp_path / "hiss.wav", "start a hug timer", rate=44100, hiss=True),
+    ]
+    done = subprocess.run(
+        [str(BINARY), "hear", *map(str, files), "--json"],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    heard = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [line["intent"] for line in heard] == ["HugTimerIntent"] * 3, heard
+
+
+@pytest.mark.parametrize("rate", [48000, 44100, 22050])
+def test_downsampling_keeps_the_speech_band_and_drops_what_would_fold_onto_it(rate: int) -> None:
+    """What the recogniser hears of a recording: tones up to 6 kHz (the acoustic model's
+    band) within 2 dB, and tones above 8 kHz, which would fold back into that band,
+    50 to 60 dB down; one output sample per 1/16000 s."""
+    from local_speaker import audio
+
+    def level(hz: int) -> float:
+        tone = array.array(
+            "h", (round(10_000 * math.sin(2 * math.pi * hz * i / rate)) for i in range(rate))
+        )
+        out = audio.downsampled(audio.Pcm(tone, rate), 16_000)
+        assert len(out.samples) == 16_000
+        middle = out.samples[2_000:-2_000]
+        rms = math.sqrt(sum(v * v for v in middle) / len(middle))
+        return 20 * math.log10(max(rms, 1e-3) / (10_000 / math.sqrt(2)))
+
+    for hz in (200, 1_000, 3_000, 6_000):
+        assert abs(level(hz)) < 2, hz
+    # Folded, these would land at 6.5 and 5.5 kHz, inside the band the model listens to.
+    for hz, most in ((9_500, -50), (10_500, -60)):
+        assert level(hz) < most, hz
+
+
+def test_a_recording_that_is_not_16_bit_says_how_to_make_one(tmp_path: Path) -> None:
+    import wave
+
+    from local_speaker.cli import read_recording
+
+    odd = tmp_path / "eight.wav"
+    with wave.open(str(odd), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(1)
+        out.setframerate(8000)
+        out.writeframes(bytes(800))
+    with pytest.raises(ValueError, match=r"16-bit.*sox eight\.wav -b 16"):
+        read_recording(odd)
 
 
 # -- the held-out set, a few clips ------------------------------------------------------------
