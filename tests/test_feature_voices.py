@@ -532,9 +532,16 @@ GO_FIRST_SAMPLES = {
     for sample in intent["samples"]
 }
 
+SKIP_MY_TURN_SAMPLES = {
+    sample.lower()
+    for intent in MODEL["interactionModel"]["languageModel"]["intents"]
+    if intent["name"] == SKIP_MY_TURN
+    for sample in intent["samples"]
+}
+
 
 def suggests_going_first(reply: Reply) -> bool:
-    return "go first" in reply.text.lower()
+    return "go first" in reply.text.lower() or "skip my turn" in reply.text.lower()
 
 
 def max_words_between_pauses(reply: Reply) -> int:
@@ -560,8 +567,9 @@ def to_sams_appreciation_in_the_check_in(talk: Conversation) -> None:
     ],
     ids=["highs-and-lows", "check-in-appreciations"],
 )
+@pytest.mark.parametrize("then", [GO_FIRST, SKIP_MY_TURN], ids=["goes-first", "passes"])
 def test_help_at_sam_s_turn_tells_alex_about_going_first_and_it_works(
-    voiced: Conversation, reach: Any, kind: str, asker: str | None
+    voiced: Conversation, reach: Any, kind: str, asker: str | None, then: str
 ) -> None:
     reach(voiced)
     helped = send(voiced, "AMAZON.HelpIntent", asker)
@@ -570,9 +578,17 @@ def test_help_at_sam_s_turn_tells_alex_about_going_first_and_it_works(
     assert len(helped.text.split()) <= 70 and max_words_between_pauses(helped) <= 40
     said = re.search(r"say (i'll go first)", helped.text.lower())
     assert said is not None and said.group(1) in GO_FIRST_SAMPLES
-    swap = send(voiced, GO_FIRST, ALEX)
-    assert asked(swap) == ("Alex", kind) and said_one_of(swap, "voices.go_first", partner="Sam")
-    assert asked(send(voiced, NEXT, ALEX)) == ("Sam", kind)
+    passing = re.search(r"(skip my turn)\.", helped.text.lower())
+    assert passing is not None and passing.group(1) in SKIP_MY_TURN_SAMPLES
+    if then == GO_FIRST:
+        swap = send(voiced, GO_FIRST, ALEX)
+        assert asked(swap) == ("Alex", kind)
+        assert said_one_of(swap, "voices.go_first", partner="Sam")
+        assert asked(send(voiced, NEXT, ALEX)) == ("Sam", kind)
+    else:
+        assert_sam_carries_on(send(voiced, SKIP_MY_TURN, ALEX))
+        after = send(voiced, NEXT, SAM)
+        assert asked(after)[0] != "Alex" or asked(after)[1] != kind, "Alex's turn is left out"
 
 
 def test_help_does_not_suggest_going_first_where_it_would_not_work(
