@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from skill.engine.spoken import number_words
-from tests.alexa import Conversation
+from tests.alexa import Conversation, Reply
 from tests.test_feature_support import CONTENT, said_one_of
 
 HOURS = 3600
@@ -131,3 +131,55 @@ def test_checkin_idea_uses_the_days_pain_when_levels_are_skipped(talk: Conversat
     talk.say("SkipIntent")
     idea = talk.say("AMAZON.NextIntent")
     assert said_one_of(idea, "idea.touch")
+
+
+# -- what the check-in's two numbers do to tonight's comfort ----------------------------
+CHANGED = [f"comfort.changed.{b}" for b in ("low", "middle", "high", "touch")]
+
+
+def to_the_close(talk: Conversation) -> tuple[Reply, Reply]:
+    """From the check-in's question to its closing offer: the idea is returned too."""
+    idea = talk.say("AMAZON.NextIntent")
+    talk.say("AMAZON.NextIntent")  # first appreciation
+    talk.say("AMAZON.NextIntent")  # second appreciation
+    return idea, talk.say("AMAZON.NextIntent")
+
+
+def test_touch_hurts_said_between_the_two_numbers_still_holds_after_the_second(
+    talk: Conversation,
+) -> None:
+    talk.say("EveningCheckInIntent")
+    talk.say("PainLevelIntent", level="3")
+    aside = talk.say("TouchHurtsIntent")
+    assert said_one_of(aside, "comfort.changed.touch")
+    second = talk.say("PainLevelIntent", level="2")
+    assert not any(said_one_of(second, key) for key in CHANGED), "nothing changed"
+    idea, close = to_the_close(talk)
+    assert said_one_of(idea, "idea.touch"), idea.text
+    assert said_one_of(close, "checkin.offer_close") and "hug" not in close.text.lower()
+
+
+def test_the_second_partner_s_higher_number_changes_tonight_and_says_so(
+    talk: Conversation,
+) -> None:
+    talk.say("EveningCheckInIntent")
+    first = talk.say("PainLevelIntent", level="2")
+    assert not any(said_one_of(first, key) for key in CHANGED), "nothing was said before"
+    second = talk.say("PainLevelIntent", level="8")
+    assert said_one_of(second, "comfort.changed.high")
+    idea, close = to_the_close(talk)
+    assert said_one_of(idea, "idea.high"), idea.text
+
+
+def test_the_first_number_given_replaces_an_earlier_report_and_says_so_whoever_gives_it(
+    talk: Conversation,
+) -> None:
+    talk.say("PainLevelIntent", level="8")
+    offer = talk.say("EveningCheckInIntent")
+    assert said_one_of(offer, "checkin.short_offer")
+    talk.say("AMAZON.NoIntent")  # the full check-in
+    talk.say("SkipIntent")  # the first partner leaves theirs unsaid
+    second = talk.say("PainLevelIntent", level="1")
+    assert said_one_of(second, "comfort.changed.low"), "the change is said, never silent"
+    idea, _ = to_the_close(talk)
+    assert said_one_of(idea, "idea.low")

@@ -1,12 +1,14 @@
 """Tonight's comfort: what the couple said about pain, consulted by every suggestion.
 
 One record per conversation (`SessionState.comfort`), never stored. The newest report wins
-(a check-in answer replaces this afternoon's "touch hurts", and the skill says so); the
+(a check-in's first answer replaces an earlier "touch hurts", and the skill says so; the
+second partner's answer only adds to tonight's); whenever what fits changes, it says so; the
 closeness ideas, menu picks, question decks and the hug offer all ask `bucket(turn)`.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import random
 
 from skill.engine.content import Content
@@ -46,14 +48,27 @@ def report(
     level: int | None = None,
     touch_hurts: bool = False,
     high_day: bool = False,
-    announce: bool = True,
 ) -> str | None:
-    """Take the newest report as tonight's comfort. When it changes what fits tonight
-    (and `announce`), the line that says so; else None."""
+    """Take the newest report as tonight's comfort. When it changes what fits tonight,
+    the line that says so; else None."""
     before = bucket(turn)
     turn.session.comfort = Comfort(level=level, touch_hurts=touch_hurts, high_day=high_day)
     after = bucket(turn)
-    if announce and before not in ("unknown", after):
+    if before not in ("unknown", after):
+        return turn.say(f"comfort.changed.{after}")
+    return None
+
+
+def add(turn: Turn, *, level: int) -> str | None:
+    """One more pain level for tonight, on top of what was said (the higher level counts;
+    "touch hurts" and "a high pain day" stay). When that changes what fits tonight, the
+    line that says so; else None."""
+    before = bucket(turn)
+    now = turn.session.comfort or Comfort()
+    highest = level if now.level is None else max(now.level, level)
+    turn.session.comfort = dataclasses.replace(now, level=highest)
+    after = bucket(turn)
+    if before not in ("unknown", after):
         return turn.say(f"comfort.changed.{after}")
     return None
 

@@ -570,15 +570,24 @@ def on_pain_level(turn: Turn, progress: Progress, level: int | None) -> Reply:
     speaker = turn.speaker
     if speaker is not None and speaker != (step.partner or 0):
         return pain_out_of_turn(turn, progress, step, speaker, level)
-    turn.session.checkin_pain[step.partner or 0] = level
-    highest = max(p for p in turn.session.checkin_pain if p is not None)
-    # The first answer replaces any earlier report (and says so); the second only adds.
-    changed = comfort.report(turn, level=highest, announce=step.partner == 0)
+    changed = checkin_answer(turn, step.partner or 0, level)
     bucket = level_bucket(level)
     speech = Speech().say(turn.say(f"checkin.pain_heard.{bucket}", level=number_words(level)))
     if changed:
         speech.say(changed)
     return advance(turn, progress, speech)
+
+
+def checkin_answer(turn: Turn, partner: int, level: int) -> str | None:
+    """A partner's number in the check-in, taken into tonight's comfort. The first number
+    given in this run replaces any earlier report; a later one only adds to it (the higher
+    number counts, and "touch hurts" or "a high pain day" said since then still holds).
+    Whenever that changes what fits tonight, the line that says so (else None)."""
+    first = all(p is None for p in turn.session.checkin_pain)
+    turn.session.checkin_pain[partner] = level
+    if first:
+        return comfort.report(turn, level=level)
+    return comfort.add(turn, level=level)
 
 
 def answered_out_of_turn(turn: Turn, step: Step) -> bool:
@@ -590,9 +599,7 @@ def answered_out_of_turn(turn: Turn, step: Step) -> bool:
 def pain_out_of_turn(turn: Turn, progress: Progress, step: Step, speaker: int, level: int) -> Reply:
     """A recognised partner answered while it was the other's turn: keep their answer
     (their own step is then passed over), and ask the one whose turn it is, by name."""
-    turn.session.checkin_pain[speaker] = level
-    highest = max(p for p in turn.session.checkin_pain if p is not None)
-    changed = comfort.report(turn, level=highest, announce=False)
+    changed = checkin_answer(turn, speaker, level)
     speech = Speech().say(
         turn.say(
             "voices.out_of_turn",
