@@ -110,6 +110,7 @@ def dynamic_keys() -> list[str]:
     keys += list(comfort.STARTER_KEYS.values())
     keys += [f"idea.{b}" for b in ("low", "middle", "high", "touch", "unknown")]
     keys += [f"comfort.changed.{b}" for b in PAIN_BUCKETS]
+    keys += [f"{rituals.CHECKIN_CHANGED}.{b}" for b in PAIN_BUCKETS]
     keys += [f"checkin.pain_heard.{b}" for b in ("low", "middle", "high")]
     keys += [f"pain.heard_level.{b}" for b in ("low", "middle", "high")]
     keys += [

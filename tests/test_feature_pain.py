@@ -134,7 +134,11 @@ def test_checkin_idea_uses_the_days_pain_when_levels_are_skipped(talk: Conversat
 
 
 # -- what the check-in's two numbers do to tonight's comfort ----------------------------
-CHANGED = [f"comfort.changed.{b}" for b in ("low", "middle", "high", "touch")]
+CHANGED = [
+    f"{lines}.{b}"
+    for lines in ("comfort.changed", "checkin.comfort_changed")
+    for b in ("low", "middle", "high", "touch")
+]
 
 
 def to_the_close(talk: Conversation) -> tuple[Reply, Reply]:
@@ -166,7 +170,7 @@ def test_the_second_partner_s_higher_number_changes_tonight_and_says_so(
     first = talk.say("PainLevelIntent", level="2")
     assert not any(said_one_of(first, key) for key in CHANGED), "nothing was said before"
     second = talk.say("PainLevelIntent", level="8")
-    assert said_one_of(second, "comfort.changed.high")
+    assert said_one_of(second, "checkin.comfort_changed.high")
     idea, close = to_the_close(talk)
     assert said_one_of(idea, "idea.high"), idea.text
 
@@ -180,6 +184,53 @@ def test_the_first_number_given_replaces_an_earlier_report_and_says_so_whoever_g
     talk.say("AMAZON.NoIntent")  # the full check-in
     talk.say("SkipIntent")  # the first partner leaves theirs unsaid
     second = talk.say("PainLevelIntent", level="1")
-    assert said_one_of(second, "comfort.changed.low"), "the change is said, never silent"
+    assert said_one_of(second, "checkin.comfort_changed.low"), "the change is said, never silent"
     idea, _ = to_the_close(talk)
     assert said_one_of(idea, "idea.low")
+
+
+# -- when touch hurts, nothing offers a hug -----------------------------------------------
+def no_hug(reply: Reply) -> bool:
+    return "hug" not in reply.text.lower() and "hug" not in reply.reprompt.lower()
+
+
+def test_touch_hurts_at_the_closing_offer_turns_it_into_the_close_without_touch(
+    talk: Conversation,
+) -> None:
+    talk.say("EveningCheckInIntent")
+    talk.say("PainLevelIntent", level="2")
+    talk.say("PainLevelIntent", level="1")
+    _, offer = to_the_close(talk)
+    assert said_one_of(offer, "checkin.offer_hug")
+    hurts = talk.say("TouchHurtsIntent")
+    back = said_one_of(hurts, "back_to_ritual.offer_close", ritual_name="the evening check-in")
+    assert back and no_hug(hurts), hurts.text
+    yes = talk.say("AMAZON.YesIntent")
+    assert said_one_of(yes, "close.start", duration="twenty seconds") and yes.ended, yes.text
+
+
+@pytest.mark.parametrize("then", ["AMAZON.HelpIntent", "AMAZON.FallbackIntent"])
+def test_help_or_an_unclear_answer_at_the_touch_free_close_never_asks_about_a_hug(
+    talk: Conversation, then: str
+) -> None:
+    talk.say("TouchHurtsIntent")
+    talk.say("EveningCheckInIntent")
+    talk.say("AMAZON.NoIntent")  # the full check-in
+    talk.say("SkipIntent")
+    talk.say("SkipIntent")
+    _, offer = to_the_close(talk)
+    assert said_one_of(offer, "checkin.offer_close") and no_hug(offer)
+    again = talk.say(then)
+    assert no_hug(again) and not again.ended, again.text
+    assert said_one_of(again, "checkin.offer_close_reprompt") or then == "AMAZON.FallbackIntent"
+
+
+def test_the_short_check_in_while_touch_hurts_never_promises_a_hug(talk: Conversation) -> None:
+    talk.say("TouchHurtsIntent")
+    offer = talk.say("EveningCheckInIntent")
+    assert said_one_of(offer, "checkin.short_offer") and no_hug(offer), offer.text
+    opening = talk.say("AMAZON.YesIntent")
+    assert said_one_of(opening, "checkin.short_opening") and no_hug(opening), opening.text
+    talk.say("AMAZON.NextIntent")
+    close = talk.say("AMAZON.NextIntent")
+    assert said_one_of(close, "checkin.offer_close") and no_hug(close)

@@ -48,28 +48,30 @@ def report(
     level: int | None = None,
     touch_hurts: bool = False,
     high_day: bool = False,
+    changed: str = "comfort.changed",
 ) -> str | None:
     """Take the newest report as tonight's comfort. When it changes what fits tonight,
-    the line that says so; else None."""
+    the line that says so (`changed`, then the new fit: a shorter one in the check-in);
+    else None."""
     before = bucket(turn)
     turn.session.comfort = Comfort(level=level, touch_hurts=touch_hurts, high_day=high_day)
     after = bucket(turn)
     if before not in ("unknown", after):
-        return turn.say(f"comfort.changed.{after}")
+        return turn.say(f"{changed}.{after}")
     return None
 
 
-def add(turn: Turn, *, level: int) -> str | None:
+def add(turn: Turn, *, level: int, changed: str = "comfort.changed") -> str | None:
     """One more pain level for tonight, on top of what was said (the higher level counts;
     "touch hurts" and "a high pain day" stay). When that changes what fits tonight, the
-    line that says so; else None."""
+    line that says so (as `report`); else None."""
     before = bucket(turn)
     now = turn.session.comfort or Comfort()
     highest = level if now.level is None else max(now.level, level)
     turn.session.comfort = dataclasses.replace(now, level=highest)
     after = bucket(turn)
     if before not in ("unknown", after):
-        return turn.say(f"comfort.changed.{after}")
+        return turn.say(f"{changed}.{after}")
     return None
 
 

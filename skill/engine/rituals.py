@@ -355,6 +355,14 @@ def pick_question(turn: Turn, progress: Progress) -> int:
 
 
 # -- speaking a step ------------------------------------------------------------------
+def reprompt(turn: Turn, step: Step) -> str:
+    """The line that asks the step's question again: at the closing offer while touch
+    hurts, the close without touch, never the hug (help, an unclear answer, silence)."""
+    if step.kind == "offer_hug" and comfort.bucket(turn) == "touch":
+        return turn.say("checkin.offer_close_reprompt")
+    return turn.say(step.reprompt)
+
+
 def step_speech(turn: Turn, progress: Progress, speech: Speech | None = None) -> Reply:
     """Speak the step the ritual waits on, and wait for the couple."""
     speech = speech or Speech()
@@ -383,13 +391,13 @@ def step_speech(turn: Turn, progress: Progress, speech: Speech | None = None) ->
         speech.say(turn.say(step.prompt))
     elif step.kind == "offer_hug" and comfort.bucket(turn) == "touch":
         speech.say(steady_say(turn, "checkin.offer_close"))
-        return turn.ask(speech, turn.say("checkin.offer_close_reprompt"), *step.expects)
+        return turn.ask(speech, reprompt(turn, step), *step.expects)
     else:
         shown = steady_say(turn, step.prompt, partner=label)
         speech.say(shown)
     if step.talk:
         talk_time(turn, speech, progress.talk_seconds)
-    reply = turn.ask(speech, turn.say(step.reprompt), *step.expects)
+    reply = turn.ask(speech, reprompt(turn, step), *step.expects)
     reply.shows = shown if step.talk else None
     return reply
 
@@ -512,7 +520,7 @@ def on_no(turn: Turn, progress: Progress) -> Reply:
         speech = Speech().say(turn.say("talk.different_question"))
         question = turn.content.line("checkin.questions", progress.question)
         talk_time(turn, speech.say(question), progress.talk_seconds)
-        reply = turn.ask(speech, turn.say(step.reprompt), *step.expects)
+        reply = turn.ask(speech, reprompt(turn, step), *step.expects)
         reply.shows = question
         return reply
     speech = Speech()
@@ -533,15 +541,15 @@ def on_unclear(turn: Turn, progress: Progress) -> Reply:
         speech = Speech().pause(max(STILL_TALKING_SECONDS, progress.talk_seconds // 2) * 1000)
         speech.say(turn.say("talk.still_talking"))
         progress.updated_at = turn.now
-        return turn.ask(speech, turn.say(step.reprompt), *step.expects)
+        return turn.ask(speech, reprompt(turn, step), *step.expects)
     if turn.session.reasks == 0:
         turn.session.reasks = 1
         speech = Speech().say(
             turn.say("checkin.pain_reask" if step.kind == "pain" else "ritual.reask")
         )
         if step.kind != "pain":
-            speech.say(turn.say(step.reprompt))
-        return turn.ask(speech, turn.say(step.reprompt), *step.expects)
+            speech.say(reprompt(turn, step))
+        return turn.ask(speech, reprompt(turn, step), *step.expects)
     if step.kind == "pain":
         return advance(turn, progress, Speech().say(turn.say("checkin.pain_give_up")))
     return on_next(turn, progress)
@@ -552,13 +560,13 @@ def on_more_time(turn: Turn, progress: Progress) -> Reply:
     if step is None:
         return waiting(turn)
     if step.on_more_time != LONGER:
-        speech = Speech().say(turn.say("talk.no_clock"), turn.say(step.reprompt))
-        return turn.ask(speech, turn.say(step.reprompt), *step.expects)
+        speech = Speech().say(turn.say("talk.no_clock"), reprompt(turn, step))
+        return turn.ask(speech, reprompt(turn, step), *step.expects)
     progress.talk_seconds = turn.deps.config.more_talk_seconds
     turn.keep(progress)
     speech = Speech().say(turn.say("talk.more"))
     talk_time(turn, speech, progress.talk_seconds)
-    return turn.ask(speech, turn.say(step.reprompt), *step.expects)
+    return turn.ask(speech, reprompt(turn, step), *step.expects)
 
 
 def on_pain_level(turn: Turn, progress: Progress, level: int | None) -> Reply:
@@ -578,6 +586,9 @@ def on_pain_level(turn: Turn, progress: Progress, level: int | None) -> Reply:
     return advance(turn, progress, speech)
 
 
+CHECKIN_CHANGED = "checkin.comfort_changed"  # short: the next step follows in the same breath
+
+
 def checkin_answer(turn: Turn, partner: int, level: int) -> str | None:
     """A partner's number in the check-in, taken into tonight's comfort. The first number
     given in this run replaces any earlier report; a later one only adds to it (the higher
@@ -586,8 +597,8 @@ def checkin_answer(turn: Turn, partner: int, level: int) -> str | None:
     first = all(p is None for p in turn.session.checkin_pain)
     turn.session.checkin_pain[partner] = level
     if first:
-        return comfort.report(turn, level=level)
-    return comfort.add(turn, level=level)
+        return comfort.report(turn, level=level, changed=CHECKIN_CHANGED)
+    return comfort.add(turn, level=level, changed=CHECKIN_CHANGED)
 
 
 def answered_out_of_turn(turn: Turn, step: Step) -> bool:
@@ -611,7 +622,7 @@ def pain_out_of_turn(turn: Turn, progress: Progress, step: Step, speaker: int, l
     if changed:
         speech.say(changed)
     progress.updated_at = turn.now
-    return turn.ask(speech, turn.say(step.reprompt), *step.expects)
+    return turn.ask(speech, reprompt(turn, step), *step.expects)
 
 
 def own_step_to_come(progress: Progress, partner: int) -> int | None:
@@ -699,7 +710,7 @@ def on_skip_my_turn(turn: Turn, progress: Progress) -> Reply | None:
     )
     if step.talk:
         speech.pause(progress.talk_seconds * 1000).say(turn.say("talk.after"))
-    return turn.ask(speech, turn.say(step.reprompt), *step.expects)
+    return turn.ask(speech, reprompt(turn, step), *step.expects)
 
 
 def waiting(turn: Turn) -> Reply:
@@ -717,11 +728,14 @@ def carry_on_later(turn: Turn, progress: Progress, speech: Speech) -> Reply:
         back = {"pain": "back_to_ritual.pain", "offer_hug": "back_to_ritual.offer_hug"}.get(
             step.kind, "back_to_ritual.talk"
         )
+        if step.kind == "offer_hug" and comfort.bucket(turn) == "touch":
+            back = "back_to_ritual.offer_close"
     turn.keep(progress)
     turn.session.aside = True
     speech.say(turn.say(back, ritual_name=ritual_name(turn, progress.ritual)))
     expects = step.expects if step is not None else ()
-    return turn.ask(speech, turn.say(step.reprompt if step else "timed.reprompt"), *expects)
+    again = reprompt(turn, step) if step is not None else turn.say("timed.reprompt")
+    return turn.ask(speech, again, *expects)
 
 
 # -- timed rituals ----------------------------------------------------------------------

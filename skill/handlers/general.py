@@ -75,12 +75,12 @@ class HelpHandler(Handler):
             # What works at this very step: its own reprompt says it, and where the other
             # partner's voice could take their turn now, "I'll go first".
             speech = Speech().say(turn.say("help.in_ritual", ritual_name=name))
-            speech.say(turn.say(step.reprompt))
+            speech.say(rituals.reprompt(turn, step))
             first = rituals.who_can_go_first(turn, progress)
             if first is not None:
                 partner = rituals.spoken_name(turn, first)
                 speech.say(turn.say("help.go_first", partner=partner))
-            return turn.ask(speech, turn.say(step.reprompt), *step.expects)
+            return turn.ask(speech, rituals.reprompt(turn, step), *step.expects)
         what, _, page = (turn.session.more or "").partition(":")
         if what == "help" and page.isdigit():
             return read_help(turn, int(page))  # asked again: read on
