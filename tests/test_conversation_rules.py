@@ -139,6 +139,34 @@ def test_an_unclear_answer_keeps_the_forget_question(talk: Conversation, store) 
     assert store.load(talk.user) in (None, {})
 
 
+@pytest.mark.parametrize("said", ["AMAZON.NextIntent", "SkipIntent"])
+def test_next_or_skip_is_not_an_answer_and_the_question_stays(
+    talk: Conversation, said: str
+) -> None:
+    """The short check-in offered on a hard day: 'skip' or 'next' asks it once more (it
+    used to say nothing was waiting, and the check-in they had asked for was gone)."""
+    talk.say("HighPainDayIntent")
+    offer = talk.say("EveningCheckInIntent")
+    assert said_one_of(offer, "checkin.short_offer")
+    again = talk.say(said)
+    assert said_one_of(again, "checkin.short_reprompt") and not again.ended, again.text
+    assert not said_one_of(again, "next.nothing")
+    short = talk.say("AMAZON.YesIntent")
+    assert said_one_of(short, "checkin.short_opening")
+
+
+def test_mid_ritual_next_keeps_the_forget_question_once(talk: Conversation, store) -> None:  # type: ignore[no-untyped-def]
+    talk.say("CallMeIntent", name="Sam")
+    talk.say("HighsAndLowsIntent")
+    talk.say("ForgetUsIntent")
+    again = talk.say("AMAZON.NextIntent")
+    assert said_one_of(again, "forget.confirm_reprompt")
+    moved = talk.say("AMAZON.NextIntent")  # asked once more, then left behind: next is next
+    assert not said_one_of(moved, "forget.confirm_reprompt") and not moved.ended
+    assert not said_one_of(talk.say("AMAZON.YesIntent"), "forget.done")
+    assert store.load(talk.user)["names"] == ["Sam"]
+
+
 def test_a_question_left_behind_never_answers_a_later_yes(talk: Conversation, store) -> None:  # type: ignore[no-untyped-def]
     talk.say("CallMeIntent", name="Sam")
     talk.say("ForgetUsIntent")

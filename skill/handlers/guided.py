@@ -67,12 +67,23 @@ class ContinueHandler(Handler):
         return nothing_here(turn, Speech().say(turn.say("continue.nothing")))
 
 
+def still_asked(turn: Turn) -> Reply | None:
+    """'next' or 'skip' while a yes/no waits is not its answer: the question is asked once
+    more (the second time it is left behind, and the words mean what they say)."""
+    if turn.pending is None:
+        return None
+    return offers.reask(turn, turn.pending)
+
+
 class NextHandler(Handler):
     """'next' / 'we're done': move on."""
 
     INTENTS = ("AMAZON.NextIntent",)
 
     def respond(self, turn: Turn) -> Reply:
+        asked = still_asked(turn)
+        if asked is not None:
+            return asked
         progress = turn.ritual
         if progress is None:
             return nothing_here(turn, Speech().say(turn.say("next.nothing")))
@@ -92,6 +103,9 @@ class SkipHandler(Handler):
     INTENTS = ("SkipIntent", SKIP_MY_TURN)
 
     def respond(self, turn: Turn) -> Reply:
+        asked = still_asked(turn)
+        if asked is not None:
+            return asked
         progress = turn.ritual
         if progress is None:
             return nothing_here(turn, Speech().say(turn.say("next.nothing")))
