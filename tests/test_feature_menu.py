@@ -203,6 +203,27 @@ def test_ten_ways_one_at_a_time_with_progress(talk: Conversation, store) -> None
     assert [e["kind"] for e in log] == ["challenge"] * 10
 
 
+# Ways about touch, by position (from 0), as the content marks them with a stand-in.
+TOUCH_WAYS = {0: "challenge.gentle.1", 7: "challenge.gentle.8"}
+
+
+@pytest.mark.parametrize("report", ["TouchHurtsIntent", "HighPainDayIntent"])
+def test_on_a_hard_night_the_challenge_never_suggests_touch(
+    talk: Conversation, report: str
+) -> None:
+    talk.say(report)
+    heard = [talk.say("StartChallengeIntent")]
+    heard += [talk.say("ChallengeDoneIntent") for _ in range(8)]
+    for done, reply in enumerate(heard):
+        if done in TOUCH_WAYS:
+            assert WAYS[done] not in reply.text, reply.text
+            assert said_one_of(reply, TOUCH_WAYS[done]) and "touch" in reply.text.lower()
+        else:
+            assert WAYS[done] in reply.text, "the others are the same ways, in the same order"
+    status = talk.say("ChallengeStatusIntent")
+    assert "eight of this week's ten" in status.text, "the count goes on as usual"
+
+
 def test_starting_again_midweek_keeps_progress(talk: Conversation) -> None:
     talk.say("StartChallengeIntent")
     talk.say("ChallengeDoneIntent")
