@@ -246,3 +246,34 @@ def test_a_week_later_the_challenge_rests_kindly(talk: Conversation, clock) -> N
 def test_we_did_one_without_a_challenge(talk: Conversation) -> None:
     reply = talk.say("ChallengeDoneIntent")
     assert said_one_of(reply, "challenge.done_without") and not reply.ended
+
+
+# -- the words replies suggest are the words that work ----------------------------------
+def test_what_the_menu_and_the_questions_suggest_is_understood_as_said() -> None:
+    """'Say take off, then its full name'; 'name a kind, like a question about meaning';
+    'add one, like add reading aloud to our menu': said as suggested, through the
+    bedside's own understanding of the interaction model."""
+    from local_speaker.matcher import Matcher
+    from local_speaker.model import InteractionModel
+
+    matcher = Matcher(InteractionModel.load())
+    for said, intent, slot, value in (
+        ("take off ten minute walk", "RemoveFromMenuIntent", "item", "ten minute walk"),
+        ("take off foot rubs", "RemoveFromMenuIntent", "item", "foot rubs"),
+        ("a question about meaning", "QuestionIntent", "deck", "meaning"),
+        ("add reading aloud to our menu", "AddToMenuIntent", "item", "reading aloud"),
+    ):
+        understood = matcher.understand(said)
+        assert understood.intent == intent and understood.slots[slot].value == value, said
+    for erase in ("remove our data", "remove our names"):
+        assert matcher.understand(erase).intent != "RemoveFromMenuIntent", erase
+    assert "add something to our menu" not in CONTENT.say("menu.reprompt")
+
+
+@pytest.mark.parametrize("vague", ["something", "an idea", "Something!"])
+def test_add_something_to_our_menu_asks_what_and_adds_nothing(
+    talk: Conversation, store, vague: str
+) -> None:  # type: ignore[no-untyped-def]
+    reply = talk.say("AddToMenuIntent", item=vague)
+    assert said_one_of(reply, "menu.add_unclear") and not reply.ended
+    assert "menu" not in (store.load(talk.user) or {}), "the starter menu stays as it is"

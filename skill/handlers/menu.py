@@ -151,6 +151,13 @@ def pick_from_menu(turn: Turn) -> Reply:
     return turn.ask(speech, turn.say("menu.pick_reprompt"))
 
 
+# Words that stand for an idea without naming one ("add something to our menu").
+PLACEHOLDERS = frozenset(
+    {"something", "some things", "something new", "an idea", "a new idea", "idea", "a thing",
+     "things", "stuff", "it", "this", "that", "one", "a new one", "anything"}
+)  # fmt: skip
+
+
 class AddToMenuHandler(Handler):
     """'add reading aloud to our menu'."""
 
@@ -159,7 +166,7 @@ class AddToMenuHandler(Handler):
     def respond(self, turn: Turn) -> Reply:
         said = slot_value(turn.hi, "item")
         text = " ".join(words_of(said or ""))
-        if not text:
+        if not text or text in PLACEHOLDERS:  # "add something to our menu": add what?
             return turn.ask(Speech().say(turn.say("menu.add_unclear")), turn.say("menu.reprompt"))
         if len(text) > MENU_ITEM_CHARS:
             return turn.ask(Speech().say(turn.say("menu.add_too_long")), turn.say("menu.reprompt"))
