@@ -200,6 +200,28 @@ def test_every_launch_offer_has_a_working_yes_and_no(talk: Conversation, clock, 
         assert said_one_of(reply, "no.resume") and not reply.ended
 
 
+def test_no_to_picking_up_a_paused_ritual_is_not_asked_again_at_every_launch(
+    talk: Conversation, clock
+) -> None:  # type: ignore[no-untyped-def]
+    talk.say("HighsAndLowsIntent")
+    talk.say("AMAZON.PauseIntent")
+    clock.advance(600)
+    talk.launch()
+    declined = talk.say("AMAZON.NoIntent")
+    assert said_one_of(declined, "no.resume") and "say continue" in declined.text.lower()
+    for _ in range(2):
+        talk.new_session()
+        clock.advance(600)
+        again = talk.launch()
+        assert "carry on" not in again.text and said_one_of(again, "launch.choices"), again.text
+    back = talk.say("ContinueIntent")
+    assert "high" in back.text.lower(), "the paused ritual still keeps"
+    talk.say("AMAZON.PauseIntent")  # a new pause: offered again
+    talk.new_session()
+    clock.advance(600)
+    assert "carry on" in talk.launch().reprompt
+
+
 # -- paused rituals wait ----------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("intent", "slots"), [("HugTimerIntent", {}), ("PainLevelIntent", {"level": "2"})]

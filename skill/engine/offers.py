@@ -56,6 +56,8 @@ def resume_yes(turn: Turn, offer: Offer) -> Reply:
 
 
 def resume_no(turn: Turn, offer: Offer) -> Reply:
+    turn.couple.resume_declined_at = turn.now
+    turn.changed()
     return choices(turn, Speech().say(turn.say("no.resume")))
 
 

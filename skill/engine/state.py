@@ -256,6 +256,9 @@ class Couple:
     weekly_at: float | None = None
     weekly_offered_at: float | None = None
     weekly_declined_at: float | None = None
+    # When they last said no to picking up a paused ritual: that pause is not offered again
+    # at each launch ("continue" still picks it up); a later pause is.
+    resume_declined_at: float | None = None
     # The weekly reminder the couple chose (only Alexa's id for it, so it can be cancelled),
     # and when they last said no to one (so it is not offered every week).
     reminder_id: str | None = None
@@ -301,6 +304,8 @@ class Couple:
             attrs["weekly_offered_at"] = self.weekly_offered_at
         if self.weekly_declined_at is not None:
             attrs["weekly_declined_at"] = self.weekly_declined_at
+        if self.resume_declined_at is not None:
+            attrs["resume_declined_at"] = self.resume_declined_at
         if self.reminder_id is not None:
             attrs["reminder_id"] = self.reminder_id
         if self.reminder_declined_at is not None:
@@ -348,6 +353,7 @@ class Couple:
             weekly_at=_num(attrs.get("weekly_at")),
             weekly_offered_at=_num(attrs.get("weekly_offered_at")),
             weekly_declined_at=_num(attrs.get("weekly_declined_at")),
+            resume_declined_at=_num(attrs.get("resume_declined_at")),
             reminder_id=_text(attrs.get("reminder_id")),
             reminder_declined_at=_num(attrs.get("reminder_declined_at")),
             voices=_voices(attrs.get("voices"), names[:2]),

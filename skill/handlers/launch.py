@@ -52,7 +52,8 @@ class LaunchHandler(Handler):
             "launch.welcome_back_gap" if away else "launch.return", names_suffix=suffix
         )
         speech = Speech().say(greeting)
-        if progress is not None:
+        declined = couple.resume_declined_at
+        if progress is not None and (declined is None or declined < progress.updated_at):
             name = rituals.ritual_name(turn, progress.ritual)
             return turn.offer(
                 offers.RESUME,
