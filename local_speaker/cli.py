@@ -321,7 +321,11 @@ def run_speaker(args: argparse.Namespace) -> int:
     # systemd stops a service with SIGTERM: end the conversation as Ctrl-D would.
     previous = signal.signal(signal.SIGTERM, lambda *_: inputs.put(END))
     try:
-        return bedside.run()
+        code = bedside.run()
+        if listener is not None and listener.mic_lost is not None:
+            print(f"close-together: microphone: {listener.mic_lost}", file=sys.stderr)
+            return 1  # systemd's Restart=on-failure starts it again
+        return code
     except KeyboardInterrupt:
         parts.session.close()
         return 0

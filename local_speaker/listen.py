@@ -44,7 +44,7 @@ from local_speaker import context, grammar, language_model
 from local_speaker.context import Expecting
 from local_speaker.matcher import Matcher
 from local_speaker.model import FALLBACK, FIRST_NAME, InteractionModel
-from local_speaker.runner import Heard, Inputs
+from local_speaker.runner import END, Heard, Inputs
 
 log = logging.getLogger("close_together.speaker")
 
@@ -286,6 +286,8 @@ class Recognizer:
         readings: list[tuple[str, ...]] = []
         if words:
             for hyp in itertools.islice(decoder.nbest(), N_BEST):
+                if hyp is None or not hyp.hypstr:  # pocketsphinx may yield an empty one
+                    continue
                 reading = tuple(w for w in hyp.hypstr.split() if not _is_filler(w))
                 if reading and reading not in readings:
                     readings.append(reading)
@@ -446,6 +448,7 @@ class Listener:
         self._proc: subprocess.Popen[bytes] | None = None
         self._thread: threading.Thread | None = None
         self.last_decoded: Decoded | None = None
+        self.mic_lost: str | None = None  # wake mode: why the microphone stopped
 
     # -- what was heard ---------------------------------------------------------------
     def heard(
@@ -580,11 +583,13 @@ class Listener:
             self._thread.start()
 
     def _wake_loop(self) -> None:
+        """Hear every stretch of speech until stopped. A microphone that cannot start or
+        stops on its own (unplugged, its command failed or ended) ends the speaker, with a
+        line that says so (`mic_lost`), rather than leaving it running deaf."""
         try:
             stream = self._open_mic()
         except ListenError as exc:
-            if self.console is not None:
-                self.console.print(Text(f"   microphone: {exc}", style="yellow"))
+            self._lost(str(exc))
             return
         utterance = Utterance()
         try:
@@ -600,13 +605,26 @@ class Listener:
                     utterance.next()
         finally:
             self._close_mic()
+        if not self._stop.is_set():
+            self._lost("the microphone command ended")
+
+    def _lost(self, why: str) -> None:
+        self.mic_lost = why  # the command says why, on stderr, as it ends
+        self.inputs.put(END)
 
     def _wake_heard(self, pcm: bytes) -> None:
+        """One stretch of speech in wake mode; a failure to hear it loses only it."""
         at = time.perf_counter()
-        answering = self.session_open()
-        expect = self.expecting()
-        self.last_decoded = self.recognizer.decode(pcm, expect=expect, wake_required=not answering)
-        item = self.heard(self.last_decoded, at=at, expect=expect)
+        try:
+            answering = self.session_open()
+            expect = self.expecting()
+            self.last_decoded = self.recognizer.decode(
+                pcm, expect=expect, wake_required=not answering
+            )
+            item = self.heard(self.last_decoded, at=at, expect=expect)
+        except Exception:  # noqa: BLE001 - the next stretch is still heard
+            log.exception("hearing one stretch of speech failed")
+            return
         if item is not None:
             self.inputs.put(item)
 

@@ -27,6 +27,7 @@ from tests.test_speaker_matcher import RITUALS
 MODEL = InteractionModel.load()
 MATCHER = Matcher(MODEL)
 BINARY = Path(sys.executable).with_name("close-together")
+ROOT = Path(__file__).resolve().parents[1]
 
 
 # -- what may be heard, from the skill's session attributes ----------------------------
@@ -268,6 +269,16 @@ def test_a_stream_that_ends_mid_word_on_a_frame_boundary(recognizer: Any, tmp_pa
     assert heard is not None  # an answer or "didn't catch that", never a dead thread
 
 
+def test_a_recording_whose_likeliest_readings_include_an_empty_one(recognizer: Any) -> None:
+    """espeak-ng's "hug timer", resampled once with dither: pocketsphinx's N-best list for
+    it holds an empty entry, which crashed the listener (and `hear`, and the wake loop)."""
+    from local_speaker.listen import Listener
+
+    clip = ROOT / "tests" / "fixtures" / "audio" / "hug_timer_empty_nbest.raw"
+    heard = Listener(recognizer, MATCHER, Inputs(), mic_command=f"cat {clip}").listen_once()
+    assert heard is not None  # an answer or "didn't catch that", never a dead thread
+
+
 @needs_speech
 def test_an_utterance_cut_at_the_longest_allowed(
     recognizer: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -447,3 +458,17 @@ def test_without_espeak_ng_one_line_says_what_to_install(monkeypatch: pytest.Mon
     monkeypatch.setattr(ctypes.util, "find_library", lambda name: None)
     line = tts._why_no_engine(OSError("libespeak-ng.so.1: cannot open shared object file"))
     assert line == tts.ESPEAK_MISSING and "\n" not in line and "apt-get install espeak-ng" in line
+
+
+@pytest.mark.parametrize("mic", ["false", "no-such-microphone-command"])
+def test_wake_mode_ends_with_a_failure_when_the_microphone_goes(tmp_path: Path, mic: str) -> None:
+    """An unplugged microphone (its command ends or never starts) ends the speaker with a
+    line saying so and a failing exit, so systemd restarts it; it never sits there deaf."""
+    pytest.importorskip("pocketsphinx")
+    done = subprocess.run(
+        [str(BINARY), "speaker", "--listen", "--wake", "--mic-command", mic,
+         "--db", str(tmp_path / "couple.sqlite3")],
+        stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=90,
+    )  # fmt: skip
+    assert done.returncode == 1, done.stderr
+    assert "microphone" in done.stderr.splitlines()[-1]

@@ -249,10 +249,13 @@ def test_wake_phrase_mode(recognizer: Recognizer, tmp_path: Path) -> None:
     listener = listener_for(wake_recognizer, stream, inputs, wake=True, session_open=lambda: False)
     listener.start()
     listener.join(timeout=60)
-    heard = []
+    items = []
     while (item := inputs.get(0)) is not None:
-        assert isinstance(item, Heard)
-        heard.append(item)
+        items.append(item)
+    # The microphone's stream ended: the speaker ends too (and says why), not deaf.
+    assert items[-1] is END and listener.mic_lost == "the microphone command ended"
+    heard = items[:-1]
+    assert all(isinstance(h, Heard) for h in heard)
     assert [(h.source, MATCHER.understand(h.text or "").intent) for h in heard] == [
         ("voice", "KissIntent"),
         ("button", None),
