@@ -173,7 +173,13 @@ def _build(
     from local_speaker.envelopes import LOCAL_USER, Device
     from local_speaker.matcher import Matcher
     from local_speaker.model import InteractionModel
-    from local_speaker.output import PlayedOutput, TextOutput, WavOutput
+    from local_speaker.output import (
+        PlayedOutput,
+        SoundOutput,
+        TextOutput,
+        WavOutput,
+        words_belong_on_stdout,
+    )
     from local_speaker.playback import find_player
     from local_speaker.session import Session
     from local_speaker.tts import DEFAULT_WPM, Pyttsx3Synthesizer
@@ -214,6 +220,8 @@ def _build(
             output = TextOutput(console)
         else:
             output = PlayedOutput(console, voice, player)
+    if isinstance(output, SoundOutput):
+        output.words = words_belong_on_stdout()
     return Parts(console, matcher, session, output, None if type(output) is TextOutput else voice)
 
 

@@ -6,11 +6,13 @@ Every output also shows a transcript on the terminal — the skill's words, its 
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 import wave
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Protocol
+from typing import IO, Protocol
 
 from rich.console import Console
 from rich.text import Text
@@ -97,7 +99,30 @@ class TextOutput:
         pass
 
 
-class PlayedOutput(TextOutput):
+class SoundOutput(TextOutput):
+    """An output with sound, which shows the words too, unless `words` is off: under
+    systemd stdout is the journal, and the answers repeat what was said ("seven out of
+    ten tonight"), so there the sound alone goes out (see `words_belong_on_stdout`)."""
+
+    words = True
+
+    def show(self, ssml: str) -> None:
+        if self.words:
+            super().show(ssml)
+
+
+def words_belong_on_stdout(environ: Mapping[str, str] = os.environ) -> bool:
+    """False when stdout is systemd's journal (it says so in JOURNAL_STREAM): a log keeps
+    what it is given, and nothing the couple said may be kept."""
+    return not environ.get("JOURNAL_STREAM")
+
+
+def _private(path: str, flags: int) -> int:
+    """Open for `open(..., opener=)`: audio of an answer is as private as the database."""
+    return os.open(path, flags, 0o600)
+
+
+class PlayedOutput(SoundOutput):
     """Speak through the audio device, counting down long quiet on the terminal."""
 
     def __init__(self, console: Console, voice: Voice, player: Player) -> None:
@@ -120,7 +145,7 @@ class PlayedOutput(TextOutput):
             )
 
 
-class WavOutput(TextOutput):
+class WavOutput(SoundOutput):
     """Write the audio instead of playing it: one file per answer, or all in one file."""
 
     def __init__(
@@ -139,6 +164,7 @@ class WavOutput(TextOutput):
         self.file = file
         self._count = 0
         self._writer: wave.Wave_write | None = None
+        self._file: IO[bytes] | None = None
         if directory is not None:
             directory.mkdir(parents=True, exist_ok=True)
 
@@ -156,15 +182,16 @@ class WavOutput(TextOutput):
         return True
 
     def _write(self, rendered: Rendered, path: Path, started: float) -> None:
-        with wave.open(str(path), "wb") as out:
+        with open(path, "wb", opener=_private) as file, wave.open(file, "wb") as out:
             self._frames(out, rendered, started, fresh=True)
 
     def _append(self, rendered: Rendered, started: float) -> None:
         assert self.file is not None
         fresh = self._writer is None
         if self._writer is None:
-            # Stays open across answers; closed in close().
-            self._writer = wave.open(str(self.file), "wb")  # noqa: SIM115
+            # Stays open across answers; closed (with its file) in close().
+            self._file = open(self.file, "wb", opener=_private)  # noqa: SIM115
+            self._writer = wave.open(self._file, "wb")  # noqa: SIM115
         elif rendered.samples:
             self._writer.writeframes(silence_bytes(int(BETWEEN_ANSWERS_S * rendered.rate)))
         self._frames(self._writer, rendered, started, fresh=fresh)
@@ -185,9 +212,12 @@ class WavOutput(TextOutput):
         if self._writer is not None:
             self._writer.close()
             self._writer = None
+            if self._file is not None:
+                self._file.close()
+                self._file = None
         elif self.file is not None:
             # Nothing was said (say with no answer): still leave a valid, empty WAV.
-            with wave.open(str(self.file), "wb") as out:
+            with open(self.file, "wb", opener=_private) as file, wave.open(file, "wb") as out:
                 out.setnchannels(1)
                 out.setsampwidth(SAMPLE_WIDTH)
                 out.setframerate(RATE)

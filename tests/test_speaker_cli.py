@@ -68,6 +68,27 @@ def test_speaker_reads_typed_lines_and_writes_each_answer(tmp_path: Path) -> Non
     assert "continue" in done.stdout.splitlines()[-2]  # the break ends warmly
 
 
+def test_under_systemd_the_journal_gets_none_of_the_answers_and_the_audio_is_private(
+    tmp_path: Path,
+) -> None:
+    """The answers repeat what was said ("seven out of ten"): with stdout going to the
+    journal (systemd sets JOURNAL_STREAM) only the sound goes out, and its files are the
+    couple's alone, like the database."""
+    wavs = tmp_path / "answers"
+    done = subprocess.run(
+        [str(BINARY), "speaker", "--wav-dir", str(wavs)],
+        input="start our evening check in\nseven\n",
+        capture_output=True, text=True, timeout=60,
+        env={**env_for(tmp_path), "JOURNAL_STREAM": "8:12345"},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    printed = (done.stdout + done.stderr).lower()
+    assert "seven" not in printed and "pain" not in printed and "check-in" not in printed
+    files = sorted(wavs.iterdir())
+    assert len(files) == 2
+    assert all(path.stat().st_mode & 0o777 == 0o600 for path in files)
+
+
 def test_commands_are_registered_with_their_options() -> None:
     parser = build_parser()
     say = parser.parse_args(
