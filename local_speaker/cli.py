@@ -235,6 +235,15 @@ def _latency_printer(console: Console, enabled: bool) -> Callable[[float], None]
     return show
 
 
+def _unwritable(path: Path) -> str | None:
+    """Why a WAV cannot be written at `path` (None: it can be tried)."""
+    if path.is_dir():
+        return "it is a folder"
+    if not path.parent.is_dir():
+        return f"there is no folder {path.parent}"
+    return None
+
+
 def run_say(args: argparse.Namespace) -> int:
     """One utterance (or a few in one session), spoken or written to --wav."""
     from local_speaker.model import ModelError
@@ -242,6 +251,9 @@ def run_say(args: argparse.Namespace) -> int:
     from local_speaker.runner import Bedside, Inputs
     from local_speaker.tts import SpeechError
 
+    if args.wav is not None and (problem := _unwritable(args.wav)):
+        print(f"close-together: cannot write {args.wav}: {problem}", file=sys.stderr)
+        return 2
     try:
         parts = _build(args, wav_file=args.wav)
     except ModelError as exc:
@@ -310,7 +322,7 @@ def run_speaker(args: argparse.Namespace) -> int:
                 playing=playing.is_set if playing is not None else (lambda: False),
                 console=parts.console,
             )
-        except ListenError as exc:
+        except (ListenError, ValueError) as exc:  # ValueError: a wake phrase it can't hear
             print(f"close-together: {exc}", file=sys.stderr)
             return 2
         on_empty = listener.push_to_talk if args.wake is None else None
@@ -346,8 +358,11 @@ def run_speaker(args: argparse.Namespace) -> int:
             parts.voice.synthesizer.close()
 
 
+RAW_SUFFIXES = (".raw", ".pcm", ".s16")
+
+
 def read_recording(path: Path) -> bytes:
-    """16 kHz mono 16-bit PCM from a WAV file or a raw one (anything not RIFF is raw): a
+    """16 kHz mono 16-bit PCM from a WAV file or a raw one (named .raw or .pcm): a
     16-bit WAV at any rate, mono or stereo, as a phone or recorder makes it, is mixed down
     and resampled, band-limited, to what the microphone would give."""
     from local_speaker import audio
@@ -355,6 +370,10 @@ def read_recording(path: Path) -> bytes:
 
     data = path.read_bytes()
     if not data.startswith(b"RIFF"):
+        if path.suffix.lower() not in RAW_SUFFIXES:  # an MP3, a FLAC, a text file...
+            raise ValueError(
+                "not a WAV file (raw 16 kHz mono 16-bit audio needs a .raw or .pcm name)"
+            )
         return data[: len(data) - len(data) % 2]
     try:
         pcm = audio.read_wav(path)

@@ -505,6 +505,7 @@ class Listener:
         except ListenError as exc:
             if self.console is not None:
                 self.console.print(Text(f"   microphone: {exc}", style="yellow"))
+            self.inputs.put(Heard(None, "voice"))  # the press still gets an answer
         except Exception:  # noqa: BLE001 - the press still gets an answer
             log.exception("listening failed")
             self.inputs.put(Heard(None, "voice"))

@@ -472,3 +472,47 @@ def test_wake_mode_ends_with_a_failure_when_the_microphone_goes(tmp_path: Path, 
     )  # fmt: skip
     assert done.returncode == 1, done.stderr
     assert "microphone" in done.stderr.splitlines()[-1]
+
+
+def test_hear_turns_away_what_is_not_audio_in_one_line_and_goes_on(tmp_path: Path) -> None:
+    """An MP3 or a text file is not taken for raw audio (it was 'heard nothing', like a
+    silent microphone); each says why in one line and the rest are still heard."""
+    pytest.importorskip("pocketsphinx")
+    notes = tmp_path / "notes.txt"
+    notes.write_text("start a hug timer\n")
+    song = tmp_path / "song.mp3"
+    song.write_bytes(b"ID3\x04\x00" + bytes(4000))
+    quiet = tmp_path / "quiet.raw"
+    quiet.write_bytes(bytes(32_000))
+    done = subprocess.run(
+        [str(BINARY), "hear", str(notes), str(song), str(quiet)],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 1
+    errors = done.stderr.strip().splitlines()
+    assert len(errors) == 2 and all("not a WAV file" in line for line in errors), errors
+    assert "Traceback" not in done.stderr
+    assert done.stdout.startswith(f"{quiet}: heard nothing -> rejected")
+
+
+@pytest.mark.parametrize("where", ["folder", "missing/x.wav"])
+def test_say_to_a_wav_it_cannot_write_says_so_in_one_line(tmp_path: Path, where: str) -> None:
+    (tmp_path / "folder").mkdir()
+    done = subprocess.run(
+        [str(BINARY), "say", "hug timer", "--wav", str(tmp_path / where)],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr.strip().splitlines() == [done.stderr.strip()]
+    assert done.stderr.startswith(f"close-together: cannot write {tmp_path / where}")
+
+
+def test_a_wake_phrase_it_cannot_hear_says_so_in_one_line(tmp_path: Path) -> None:
+    pytest.importorskip("pocketsphinx")
+    done = subprocess.run(
+        [str(BINARY), "speaker", "--listen", "--wake", "zorblax", "--mic-command", "true",
+         "--db", str(tmp_path / "couple.sqlite3")],
+        stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=90,
+    )  # fmt: skip
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "zorblax" in done.stderr.strip().splitlines()[-1]
