@@ -262,3 +262,23 @@ def test_turn_taking_without_names_is_natural(talk: Conversation) -> None:
     second = talk.say("AMAZON.NextIntent")
     assert "other one of you" not in second.text
     assert any(v in second.text for v in variants("partner.second_default"))
+
+
+def test_words_that_match_nothing_after_a_question_are_the_couple_talking(
+    talk: Conversation,
+) -> None:
+    """'Give us a question' gives them time to talk; what they say to each other then is
+    not a failed command ('I'm not sure I followed'), and each suggestion works."""
+    asked = talk.say("QuestionIntent")
+    assert asked.measured.quiet_ms >= 30_000
+    for _ in range(3):
+        still = talk.say("AMAZON.FallbackIntent")
+        assert said_one_of(still, "question.still_talking"), still.text
+        assert still.measured.quiet_ms >= 30_000 and not still.ended
+        assert not any(said_one_of(still, k) for k in ("fallback.general", "fallback.fewer"))
+    another = talk.say("AnotherOneIntent")
+    assert another.measured.quiet_ms >= 30_000 and not said_one_of(another, "fallback.general")
+    talk.say("HugTimerIntent")  # anything understood ends the talk time
+    talk.say("AMAZON.NoIntent")
+    after = talk.say("AMAZON.FallbackIntent")
+    assert not said_one_of(after, "question.still_talking")

@@ -133,6 +133,7 @@ class SessionState:
     last: Said | None = None
     sentences: list[str] = field(default_factory=list)  # said in the last response
     aside: bool = False  # the last answer stepped aside from the ritual (a hug, a note)
+    talking: bool = False  # a question outside any ritual gave the couple time to talk
     unclear: int = 0  # unclear answers in a row
     reasks: int = 0  # unclear answers to the current ritual step
     another: str | None = None  # what "another one" gives more of: "deck:any", "menu:…"
@@ -143,6 +144,8 @@ class SessionState:
         data: dict[str, Any] = {"unclear": self.unclear, "reasks": self.reasks}
         if self.aside:
             data["aside"] = True
+        if self.talking:
+            data["talking"] = True
         if self.offer is not None:
             data["offer"] = self.offer.to_dict()
         if self.comfort is not None:
@@ -179,6 +182,7 @@ class SessionState:
             last=Said.from_dict(data.get("last")),
             sentences=strings("sentences"),
             aside=bool(data.get("aside")),
+            talking=bool(data.get("talking")),
             unclear=max(0, int(_num(data.get("unclear"), 0) or 0)),
             reasks=max(0, int(_num(data.get("reasks"), 0) or 0)),
             another=text("another"),

@@ -49,6 +49,8 @@ class Handler(AbstractRequestHandler):  # type: ignore[misc]
 
     def handle(self, handler_input: HandlerInput) -> Response:
         turn = RequestTurn(handler_input, self.deps)
+        if not self.UNCLEAR:
+            turn.session.talking = False  # anything understood ends a question's talk time
         result = self.respond(turn)
         if not self.UNCLEAR:
             turn.session.unclear = 0

@@ -13,7 +13,7 @@ from skill.engine import offers, rituals
 from skill.engine.context import Deps, Reply
 from skill.engine.ssml import Speech
 from skill.errors import StorageError
-from skill.handlers import Handler, Turn, to_response
+from skill.handlers import Handler, Turn, talk, to_response
 from skill.handlers.guided import nothing_here
 from skill.handlers.menu import read_menu
 from skill.handlers.turn import forget
@@ -44,8 +44,9 @@ def read_help(turn: Turn, page: int = 0) -> Reply:
 
 
 def unclear(turn: Turn, lead: str) -> Reply | None:
-    """An answer that didn't get through: the pending question asked once more, or the
-    ritual's own meaning of it; None when neither applies."""
+    """An answer that didn't get through: the pending question asked once more, the
+    ritual's own meaning of it, or after a question, the couple still talking; None when
+    none of these applies."""
     if turn.pending is not None:
         reply = offers.reask(turn, turn.pending, lead)
         if reply is not None:
@@ -53,6 +54,8 @@ def unclear(turn: Turn, lead: str) -> Reply | None:
     progress = turn.ritual
     if progress is not None:
         return rituals.on_unclear(turn, progress)
+    if turn.session.talking:
+        return talk.still_talking(turn)
     return None
 
 

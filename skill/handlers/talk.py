@@ -67,6 +67,16 @@ def ask_question(turn: Turn, kind: str | None) -> Reply:
     speech.say(turn.say(f"question.intro.{deck}"), question)
     speech.say(turn.say("talk.invite")).pause(turn.deps.config.talk_seconds * 1000)
     speech.say(turn.say("question.after"))
+    turn.session.talking = True
+    return turn.ask(speech, turn.say("question.reprompt"))
+
+
+def still_talking(turn: Turn) -> Reply:
+    """Words that matched nothing after a question: the couple talking it over, as at a
+    ritual's talk step: more quiet, and how to go on when they are done."""
+    turn.session.talking = True
+    speech = Speech().pause(rituals.STILL_TALKING_SECONDS * 1000)
+    speech.say(turn.say("question.still_talking"))
     return turn.ask(speech, turn.say("question.reprompt"))
 
 
