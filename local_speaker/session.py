@@ -190,7 +190,9 @@ class Session:
     def _start(self) -> SessionInfo:
         self._session_id = new_id("session")
         self._new = True
-        self._attributes = {}
+        # Until the skill's first answer says what it awaits, nothing is: a bare number or
+        # a yes heard meanwhile (wake mode hears all the time) is never taken as an answer.
+        self._attributes = {"expects": []}
         return SessionInfo(self._session_id, True, {})
 
     def _continue(self) -> SessionInfo:

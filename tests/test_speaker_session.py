@@ -344,3 +344,30 @@ def test_silence_does_not_run_out_while_someone_is_talking(session: Session, spy
         "EveningCheckInIntent",
         "PainLevelIntent",
     ]
+
+
+def test_while_the_first_answer_is_on_its_way_nothing_is_awaited() -> None:
+    """Wake mode hears all the time. Between the opening request and the skill's answer
+    the session is open but has said nothing yet: a bare number heard then (as "oh" for
+    "zero") was a pain report. Nothing is awaited until the skill says what it awaits."""
+    from local_speaker import context
+
+    seen: list[context.Expecting] = []
+
+    class Watching:
+        def __init__(self, skill: Any) -> None:
+            self.skill = skill
+
+        def invoke(self, request_envelope: RequestEnvelope, context: Any = None) -> Any:
+            seen.append(expects_now())
+            return self.skill.invoke(request_envelope=request_envelope, context=context)
+
+    skill = build_skill(Config(db_path=":memory:"))
+    session = Session(Watching(skill), MATCHER)  # type: ignore[arg-type]
+
+    def expects_now() -> context.Expecting:
+        return context.expecting(session.open, session.attributes)
+
+    session.hear("start our evening check in")
+    assert seen and not seen[0].allowed & {context.NUMBER, context.YES_NO}, seen[0]
+    assert context.NUMBER in expects_now().allowed, "then the pain step awaits a number"
