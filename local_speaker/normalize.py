@@ -31,6 +31,7 @@ _UNIT_WORDS = {
 }
 _DECIMAL = re.compile(r"\b(\d+)\.5\b")
 _NUMERAL = re.compile(r"\d+")
+_NEGATIVE = re.compile(r"(?<![\w.])-(?=\d)")
 _NOT_WORD = re.compile(r"[^a-z0-9'. ]+")
 _SLOT = re.compile(r"\{[^{}\s]+\}")
 # A wrapper the model's own samples put around another sample of the same intent
@@ -55,6 +56,7 @@ def tokens(text: str, phrases: Phrases) -> list[str]:
     text = text.translate(_APOSTROPHES).lower().replace("&", " and ")
     text = _UNIT_SHORTHAND.sub(_unit_shorthand, text)
     text = _DECIMAL.sub(lambda m: f"{m.group(1)} and a half", text)
+    text = _NEGATIVE.sub(" minus ", text)  # "-1" is not "1": a hyphen is split off below
     text = _NUMERAL.sub(_numeral_words, text)
     text = _NOT_WORD.sub(" ", text.replace("-", " "))
     out: list[str] = []

@@ -97,9 +97,11 @@ def test_bad_pain_level_reasks_once_then_moves_on(talk: Conversation, bad) -> No
     assert "partner" in moved_on.text
 
 
-def test_reask_then_good_answer_counts(talk: Conversation) -> None:
+@pytest.mark.parametrize("odd", ["12", "-1"])
+def test_reask_then_good_answer_counts(talk: Conversation, odd: str) -> None:
     talk.say("EveningCheckInIntent")
-    talk.say("PainLevelIntent", level="12")
+    again = talk.say("PainLevelIntent", level=odd)
+    assert said_one_of(again, "checkin.pain_reask") and "one" not in again.text.split()
     reply = talk.say("PainLevelIntent", level="6")
     assert "six" in reply.text and "partner" in reply.text
 

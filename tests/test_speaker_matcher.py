@@ -341,3 +341,13 @@ def test_a_sample_with_an_undeclared_slot_is_reported_not_matched(tmp_path: Path
     path.write_text(json.dumps(raw))
     matcher = Matcher(InteractionModel.load(path))
     assert [p.sample for p in matcher.patterns if p.intent == "A"] == ["do it"]
+
+
+@pytest.mark.parametrize(
+    ("typed", "level"), [("-1", "-1"), ("my pain is -3", "-3"), ("pain level 4", "4")]
+)
+def test_a_minus_sign_is_kept_so_minus_one_is_never_one(typed: str, level: str) -> None:
+    """Typed "-1" at a pain step was heard as "one" and kept as tonight's pain; kept as
+    minus one, it is out of range and asked again (tests/test_conversation_rules)."""
+    understood = MATCHER.understand(typed)
+    assert understood.intent == "PainLevelIntent" and understood.slots["level"].value == level
