@@ -175,7 +175,6 @@ def _build(
     from local_speaker.model import InteractionModel
     from local_speaker.output import (
         PlayedOutput,
-        SoundOutput,
         TextOutput,
         WavOutput,
         words_belong_on_stdout,
@@ -220,8 +219,7 @@ def _build(
             output = TextOutput(console)
         else:
             output = PlayedOutput(console, voice, player)
-    if isinstance(output, SoundOutput):
-        output.words = words_belong_on_stdout()
+    output.words = words_belong_on_stdout()
     return Parts(console, matcher, session, output, None if type(output) is TextOutput else voice)
 
 
@@ -320,7 +318,8 @@ def run_speaker(args: argparse.Namespace) -> int:
                 session_open=lambda: parts.session.open,
                 expecting=lambda: expecting(parts.session.open, parts.session.attributes),
                 playing=playing.is_set if playing is not None else (lambda: False),
-                console=parts.console,
+                # Under systemd the listener names no intent heard (a pain report is one).
+                console=parts.console if parts.output.words else None,
             )
         except (ListenError, ValueError) as exc:  # ValueError: a wake phrase it can't hear
             print(f"close-together: {exc}", file=sys.stderr)

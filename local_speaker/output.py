@@ -7,6 +7,7 @@ Every output also shows a transcript on the terminal — the skill's words, its 
 from __future__ import annotations
 
 import os
+import sys
 import threading
 import time
 import wave
@@ -44,6 +45,7 @@ def transcript(ssml: str) -> str:
 
 class Output(Protocol):
     last_latency_s: float | None
+    words: bool  # may what was said (and the answers) be printed here
 
     def speak(
         self,
@@ -62,7 +64,11 @@ class Output(Protocol):
 
 
 class TextOutput:
-    """No sound: print what would be said."""
+    """No sound: print what would be said (unless `words` is off: see
+    `words_belong_on_stdout`; then nothing of it is printed, here or by the outputs with
+    sound, which show the words as well)."""
+
+    words = True
 
     def __init__(self, console: Console) -> None:
         self.console = console
@@ -70,7 +76,7 @@ class TextOutput:
 
     def show(self, ssml: str) -> None:
         line = transcript(ssml)
-        if line:
+        if line and self.words:
             self.console.print(Text(line, style="bold"))
 
     def speak(
@@ -99,30 +105,33 @@ class TextOutput:
         pass
 
 
-class SoundOutput(TextOutput):
-    """An output with sound, which shows the words too, unless `words` is off: under
-    systemd stdout is the journal, and the answers repeat what was said ("seven out of
-    ten tonight"), so there the sound alone goes out (see `words_belong_on_stdout`)."""
-
-    words = True
-
-    def show(self, ssml: str) -> None:
-        if self.words:
-            super().show(ssml)
-
-
-def words_belong_on_stdout(environ: Mapping[str, str] = os.environ) -> bool:
-    """False when stdout is systemd's journal (it says so in JOURNAL_STREAM): a log keeps
-    what it is given, and nothing the couple said may be kept."""
-    return not environ.get("JOURNAL_STREAM")
+def words_belong_on_stdout(
+    environ: Mapping[str, str] = os.environ, stdout: IO[str] | None = None
+) -> bool:
+    """False when stdout is systemd's journal: a log keeps what it is given, and the
+    answers repeat what was said ("seven out of ten tonight"). systemd names the stream it
+    connected in JOURNAL_STREAM (device:inode), so a terminal started from a session that
+    inherited the variable still shows the words."""
+    stream = environ.get("JOURNAL_STREAM", "")
+    device, _, inode = stream.partition(":")
+    if not (device.isdigit() and inode.isdigit()):
+        return True
+    try:
+        status = os.fstat((stdout or sys.stdout).fileno())
+    except (OSError, ValueError):
+        return True
+    return (status.st_dev, status.st_ino) != (int(device), int(inode))
 
 
 def _private(path: str, flags: int) -> int:
-    """Open for `open(..., opener=)`: audio of an answer is as private as the database."""
-    return os.open(path, flags, 0o600)
+    """Open for `open(..., opener=)`: audio of an answer is as private as the database
+    (a file already there from before is made so too)."""
+    handle = os.open(path, flags, 0o600)
+    os.fchmod(handle, 0o600)
+    return handle
 
 
-class PlayedOutput(SoundOutput):
+class PlayedOutput(TextOutput):
     """Speak through the audio device, counting down long quiet on the terminal."""
 
     def __init__(self, console: Console, voice: Voice, player: Player) -> None:
@@ -145,7 +154,7 @@ class PlayedOutput(SoundOutput):
             )
 
 
-class WavOutput(SoundOutput):
+class WavOutput(TextOutput):
     """Write the audio instead of playing it: one file per answer, or all in one file."""
 
     def __init__(

@@ -175,7 +175,8 @@ class Bedside:
                 interrupt=self.inputs.pending,
             )
         except (PlaybackError, SpeechError) as exc:
-            self.output.notice(f"could not speak ({exc}); the answer was: {transcript(reply.ssml)}")
+            said = f"; the answer was: {transcript(reply.ssml)}" if self.output.words else ""
+            self.output.notice(f"could not speak ({exc}){said}")
             return
         if heard_at is not None:
             self._report_latency()

@@ -75,18 +75,37 @@ def test_under_systemd_the_journal_gets_none_of_the_answers_and_the_audio_is_pri
     journal (systemd sets JOURNAL_STREAM) only the sound goes out, and its files are the
     couple's alone, like the database."""
     wavs = tmp_path / "answers"
-    done = subprocess.run(
-        [str(BINARY), "speaker", "--wav-dir", str(wavs)],
-        input="start our evening check in\nseven\n",
-        capture_output=True, text=True, timeout=60,
-        env={**env_for(tmp_path), "JOURNAL_STREAM": "8:12345"},
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr
-    printed = (done.stdout + done.stderr).lower()
+    wavs.mkdir()
+    (wavs / "001-response.wav").write_bytes(b"")  # left from before, readable by all
+    (wavs / "001-response.wav").chmod(0o644)
+    with (tmp_path / "journal").open("w+") as journal:
+        status = os.fstat(journal.fileno())
+        done = subprocess.run(
+            [str(BINARY), "speaker", "--wav-dir", str(wavs)],
+            input="start our evening check in\nseven\n",
+            stdout=journal, stderr=journal, text=True, timeout=60,
+            env={**env_for(tmp_path), "JOURNAL_STREAM": f"{status.st_dev}:{status.st_ino}"},
+        )  # fmt: skip
+        journal.seek(0)
+        printed = journal.read().lower()
+    assert done.returncode == 0, printed
     assert "seven" not in printed and "pain" not in printed and "check-in" not in printed
     files = sorted(wavs.iterdir())
     assert len(files) == 2
     assert all(path.stat().st_mode & 0o777 == 0o600 for path in files)
+
+
+def test_only_the_journal_systemd_connected_hides_the_words(tmp_path: Path) -> None:
+    from local_speaker.output import words_belong_on_stdout
+
+    with (tmp_path / "out").open("w") as out, (tmp_path / "other").open("w") as other:
+        mine, theirs = os.fstat(out.fileno()), os.fstat(other.fileno())
+        journal = {"JOURNAL_STREAM": f"{mine.st_dev}:{mine.st_ino}"}
+        assert not words_belong_on_stdout(journal, out)
+        # A terminal opened from a session that inherited the variable: words shown.
+        inherited = {"JOURNAL_STREAM": f"{theirs.st_dev}:{theirs.st_ino}"}
+        assert words_belong_on_stdout(inherited, out)
+        assert words_belong_on_stdout({}, out) and words_belong_on_stdout({"JOURNAL_STREAM": "x"})
 
 
 def test_commands_are_registered_with_their_options() -> None:

@@ -10,6 +10,7 @@ import array
 import importlib.metadata
 import json
 import math
+import os
 import shutil
 import subprocess
 import sys
@@ -516,3 +517,24 @@ def test_a_wake_phrase_it_cannot_hear_says_so_in_one_line(tmp_path: Path) -> Non
     )  # fmt: skip
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert "zorblax" in done.stderr.strip().splitlines()[-1]
+
+
+@needs_speech
+def test_under_systemd_the_journal_is_not_told_what_was_heard(tmp_path: Path) -> None:
+    """In wake mode the terminal shows the intent each stretch became ('· PainLevelIntent'
+    is a health report); with stdout as systemd's journal it shows none."""
+    pytest.importorskip("pocketsphinx")
+    clip = tmp_path / "room.raw"
+    clip.write_bytes(espeak("close together, my pain is seven"))
+    with (tmp_path / "journal").open("w+") as journal:
+        status = os.fstat(journal.fileno())
+        subprocess.run(
+            [str(BINARY), "speaker", "--listen", "--wake", "--mic-command", f"cat {clip}",
+             "--db", str(tmp_path / "couple.sqlite3"), "--wav-dir", str(tmp_path / "wav")],
+            stdin=subprocess.DEVNULL, stdout=journal, stderr=journal, text=True, timeout=120,
+            env={**os.environ, "JOURNAL_STREAM": f"{status.st_dev}:{status.st_ino}"},
+        )  # fmt: skip
+        journal.seek(0)
+        printed = journal.read()
+    assert list((tmp_path / "wav").iterdir()), "it was heard and answered"
+    assert "Pain" not in printed and "seven" not in printed, printed
