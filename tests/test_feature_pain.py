@@ -234,3 +234,18 @@ def test_the_short_check_in_while_touch_hurts_never_promises_a_hug(talk: Convers
     talk.say("AMAZON.NextIntent")
     close = talk.say("AMAZON.NextIntent")
     assert said_one_of(close, "checkin.offer_close") and no_hug(close)
+
+
+def test_touch_hurts_said_in_the_check_in_before_any_number_holds_through_the_first(
+    talk: Conversation,
+) -> None:
+    """The first partner says touch hurts and skips their number; the other's number is
+    the first given, but it is no report from before the check-in to replace."""
+    talk.say("EveningCheckInIntent")
+    talk.say("TouchHurtsIntent")
+    talk.say("SkipIntent")
+    number = talk.say("PainLevelIntent", level="2")
+    assert not any(said_one_of(number, key) for key in CHANGED), number.text
+    idea, close = to_the_close(talk)
+    assert said_one_of(idea, "idea.touch"), idea.text
+    assert said_one_of(close, "checkin.offer_close") and no_hug(close)

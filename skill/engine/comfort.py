@@ -54,7 +54,9 @@ def report(
     the line that says so (`changed`, then the new fit: a shorter one in the check-in);
     else None."""
     before = bucket(turn)
-    turn.session.comfort = Comfort(level=level, touch_hurts=touch_hurts, high_day=high_day)
+    turn.session.comfort = Comfort(
+        level=level, touch_hurts=touch_hurts, high_day=high_day, aside=turn.ritual is not None
+    )
     after = bucket(turn)
     if before not in ("unknown", after):
         return turn.say(f"{changed}.{after}")

@@ -591,12 +591,14 @@ CHECKIN_CHANGED = "checkin.comfort_changed"  # short: the next step follows in t
 
 def checkin_answer(turn: Turn, partner: int, level: int) -> str | None:
     """A partner's number in the check-in, taken into tonight's comfort. The first number
-    given in this run replaces any earlier report; a later one only adds to it (the higher
-    number counts, and "touch hurts" or "a high pain day" said since then still holds).
-    Whenever that changes what fits tonight, the line that says so (else None)."""
+    given in this run replaces a report made before it (outside any ritual); anything else
+    only adds (the higher number counts, and "touch hurts" or "a high pain day" said in the
+    middle of it still holds). Whenever that changes what fits tonight, the line that says
+    so (else None)."""
     first = all(p is None for p in turn.session.checkin_pain)
+    now = turn.session.comfort
     turn.session.checkin_pain[partner] = level
-    if first:
+    if first and (now is None or not now.aside):
         return comfort.report(turn, level=level, changed=CHECKIN_CHANGED)
     return comfort.add(turn, level=level, changed=CHECKIN_CHANGED)
 

@@ -64,6 +64,7 @@ class Comfort:
     level: int | None = None  # highest pain said tonight, 0 = none, 10 = the worst
     touch_hurts: bool = False
     high_day: bool = False
+    aside: bool = False  # reported during a ritual (not before one began)
 
     @property
     def bucket(self) -> str:
@@ -76,7 +77,12 @@ class Comfort:
         return level_bucket(self.level)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"level": self.level, "touch": self.touch_hurts, "high": self.high_day}
+        return {
+            "level": self.level,
+            "touch": self.touch_hurts,
+            "high": self.high_day,
+            "aside": self.aside,
+        }
 
     @classmethod
     def from_dict(cls, data: Any) -> Comfort | None:
@@ -86,7 +92,10 @@ class Comfort:
         if level is not None and not 0 <= level <= 10:
             level = None
         return cls(
-            level=level, touch_hurts=bool(data.get("touch")), high_day=bool(data.get("high"))
+            level=level,
+            touch_hurts=bool(data.get("touch")),
+            high_day=bool(data.get("high")),
+            aside=bool(data.get("aside")),
         )
 
 
