@@ -12,6 +12,7 @@ import argparse
 import logging
 import signal
 import sys
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -277,6 +278,10 @@ def run_say(args: argparse.Namespace) -> int:
     return 0
 
 
+# A microphone command ending within this long of a SIGTERM was stopped with the speaker.
+MIC_LOST_GRACE_S = 0.5
+
+
 def run_speaker(args: argparse.Namespace) -> int:
     """The interactive bedside session."""
     from local_speaker.runner import END, Bedside, Inputs, read_lines
@@ -334,14 +339,23 @@ def run_speaker(args: argparse.Namespace) -> int:
         on_latency=_latency_printer(parts.console, args.timing),
         hearing=(lambda: listener.capturing) if listener is not None else (lambda: False),
     )
+    # systemd stops a service with SIGTERM: end the conversation as Ctrl-D would. (It
+    # stops the microphone command at the same moment: that is no lost microphone.)
+    terminated = threading.Event()
+
+    def stop(*_: object) -> None:
+        terminated.set()
+        inputs.put(END)
+
+    previous = signal.signal(signal.SIGTERM, stop)
     parts.console.print(_welcome(args, parts.matcher.model.invocation))
     wake_mode = args.listen and args.wake is not None
     read_lines(sys.stdin, inputs, on_empty=on_empty, end_on_eof=not wake_mode)
-    # systemd stops a service with SIGTERM: end the conversation as Ctrl-D would.
-    previous = signal.signal(signal.SIGTERM, lambda *_: inputs.put(END))
     try:
         code = bedside.run()
-        if listener is not None and listener.mic_lost is not None:
+        lost = listener is not None and listener.mic_lost is not None
+        if lost and not terminated.wait(MIC_LOST_GRACE_S):
+            assert listener is not None
             print(f"close-together: microphone: {listener.mic_lost}", file=sys.stderr)
             return 1  # systemd's Restart=on-failure starts it again
         return code

@@ -538,3 +538,28 @@ def test_under_systemd_the_journal_is_not_told_what_was_heard(tmp_path: Path) ->
         printed = journal.read()
     assert list((tmp_path / "wav").iterdir()), "it was heard and answered"
     assert "Pain" not in printed and "seven" not in printed, printed
+
+
+def test_a_systemd_stop_is_a_clean_stop_not_a_lost_microphone(tmp_path: Path) -> None:
+    """systemd stops the service by sending SIGTERM to all its processes, the microphone
+    command too: the speaker ends with 0, not with 'microphone ... ended' and a failure."""
+    pytest.importorskip("pocketsphinx")
+    import signal
+
+    proc = subprocess.Popen(
+        [str(BINARY), "speaker", "--listen", "--wake", "--mic-command", "sleep 60",
+         "--db", str(tmp_path / "couple.sqlite3")],
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True, start_new_session=True,
+    )  # fmt: skip
+    try:
+        assert proc.stdout is not None
+        for line in proc.stdout:  # the welcome: the microphone is open
+            if "Close Together, offline" in line:
+                break
+        os.killpg(proc.pid, signal.SIGTERM)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode == 0 and "microphone" not in err, err
