@@ -396,6 +396,18 @@ def test_alex_passing_at_sam_s_pain_number_leaves_out_alex_s_and_asks_sam_again(
     assert "pain" not in str(stored(store, voiced)).lower().replace("pain_", "")
 
 
+def test_a_pass_after_a_question_left_behind_still_never_skips_sam_s_number(
+    voiced: Conversation, store
+) -> None:  # type: ignore[no-untyped-def]
+    send(voiced, "EveningCheckInIntent", SAM)
+    send(voiced, "ForgetUsIntent", SAM)  # a yes/no now waits
+    again = send(voiced, SKIP_MY_TURN, ALEX)
+    assert said_one_of(again, "forget.confirm_reprompt"), "not an answer: asked once more"
+    passed = send(voiced, SKIP_MY_TURN, ALEX)  # the question is left behind: a pass
+    assert said_one_of(passed, "voices.skip_mine_pain", name="name", partner="Sam"), passed.text
+    assert progress_of(store, voiced)["step"] == 0, "Sam's number is still asked for"
+
+
 def test_a_pass_on_the_pain_number_is_kept_through_a_pause(voiced: Conversation, store) -> None:  # type: ignore[no-untyped-def]
     send(voiced, "EveningCheckInIntent", SAM)
     send(voiced, SKIP_MY_TURN, ALEX)

@@ -371,3 +371,16 @@ def test_while_the_first_answer_is_on_its_way_nothing_is_awaited() -> None:
     session.hear("start our evening check in")
     assert seen and not seen[0].allowed & {context.NUMBER, context.YES_NO}, seen[0]
     assert context.NUMBER in expects_now().allowed, "then the pain step awaits a number"
+
+
+def test_after_a_question_the_bedside_hears_unmatched_speech_as_the_couple_talking() -> None:
+    """The question gives them time to talk: the skill says so ('talk' awaited), so the
+    bedside passes what it cannot match to the skill (which keeps quiet longer) instead of
+    saying 'Sorry, I didn't catch that' over their conversation."""
+    from local_speaker import context
+
+    session = Session(build_skill(Config(db_path=":memory:")), MATCHER)
+    session.hear("give us a question")
+    assert context.expecting(session.open, session.attributes).talk
+    session.hear("hug timer for ten seconds")
+    assert not context.expecting(session.open, session.attributes).talk

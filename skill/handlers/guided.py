@@ -109,7 +109,7 @@ class SkipHandler(Handler):
         progress = turn.ritual
         if progress is None:
             return nothing_here(turn, Speech().say(turn.say("next.nothing")))
-        if intent_name(turn.hi) == SKIP_MY_TURN and turn.pending is None:
+        if intent_name(turn.hi) == SKIP_MY_TURN:
             reply = rituals.on_skip_my_turn(turn, progress)
             if reply is not None:
                 return reply

@@ -68,7 +68,7 @@ def ask_question(turn: Turn, kind: str | None) -> Reply:
     speech.say(turn.say("talk.invite")).pause(turn.deps.config.talk_seconds * 1000)
     speech.say(turn.say("question.after"))
     turn.session.talking = True
-    return turn.ask(speech, turn.say("question.reprompt"))
+    return turn.ask(speech, turn.say("question.reprompt"), "talk")
 
 
 def still_talking(turn: Turn) -> Reply:
@@ -77,7 +77,7 @@ def still_talking(turn: Turn) -> Reply:
     turn.session.talking = True
     speech = Speech().pause(rituals.STILL_TALKING_SECONDS * 1000)
     speech.say(turn.say("question.still_talking"))
-    return turn.ask(speech, turn.say("question.reprompt"))
+    return turn.ask(speech, turn.say("question.reprompt"), "talk")
 
 
 def offer_words(turn: Turn, situation: str | None) -> Reply:
