@@ -201,7 +201,7 @@ def test_every_launch_offer_has_a_working_yes_and_no(talk: Conversation, clock, 
 
 
 def test_no_to_picking_up_a_paused_ritual_is_not_asked_again_at_every_launch(
-    talk: Conversation, clock
+    talk: Conversation, clock, store
 ) -> None:  # type: ignore[no-untyped-def]
     talk.say("HighsAndLowsIntent")
     talk.say("AMAZON.PauseIntent")
@@ -220,6 +220,12 @@ def test_no_to_picking_up_a_paused_ritual_is_not_asked_again_at_every_launch(
     talk.new_session()
     clock.advance(600)
     assert "carry on" in talk.launch().reprompt
+    talk.say("AMAZON.YesIntent")
+    for _ in range(8):
+        if talk.say("AMAZON.NextIntent").ended:
+            break
+    assert "progress" not in store.load(talk.user), "finished"
+    assert "resume_declined_at" not in store.load(talk.user), "nothing kept that is not needed"
 
 
 # -- paused rituals wait ----------------------------------------------------------------------

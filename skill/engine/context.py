@@ -141,6 +141,8 @@ class Turn:
         """Make `progress` this conversation's ritual and the couple's resume point."""
         if progress is not None:
             progress.updated_at = self.now
+        else:
+            self.couple.resume_declined_at = None  # nothing left to pick up, or decline
         self.session.progress = progress
         self.couple.progress = progress
         self.changed()
