@@ -54,6 +54,8 @@ def read_wav(path: Path | str) -> Pcm:
         raise AudioError(f"cannot read {Path(path).name}: {exc}") from exc
     if width != SAMPLE_WIDTH:
         raise AudioError(f"{Path(path).name}: only 16-bit WAV is supported")
+    if rate <= 0:
+        raise AudioError(f"{Path(path).name}: the WAV header gives no sample rate")
     samples = array.array("h")
     samples.frombytes(frames)
     if channels == 2:

@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from local_speaker.model import InteractionModel, Phrases
 from skill.engine.spoken import number_words
 
-_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'", "\u00b4": "'"})
+_APOSTROPHES = str.maketrans(
+    {"\u2019": "'", "\u2018": "'", "`": "'", "\u00b4": "'", "\u2212": "-", "\u2013": "-"}
+)  # and the minus sign and en dash as a hyphen: "\u22121" is minus one, never one
 _UNIT_SHORTHAND = re.compile(
     r"\b(\d+(?:\.\d+)?)\s*(s|sec|secs|seconds?|m|min|mins|minutes?|h|hr|hrs|hours?)\b"
 )

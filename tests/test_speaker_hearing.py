@@ -12,6 +12,7 @@ import json
 import math
 import os
 import shutil
+import struct
 import subprocess
 import sys
 from pathlib import Path
@@ -404,6 +405,11 @@ def test_a_recording_that_is_not_16_bit_says_how_to_make_one(tmp_path: Path) -> 
         out.writeframes(bytes(800))
     with pytest.raises(ValueError, match=r"16-bit.*sox eight\.wav -b 16"):
         read_recording(odd)
+    header = b"WAVEfmt " + struct.pack("<IHHIIHH", 16, 1, 1, 0, 0, 2, 16)
+    no_rate = tmp_path / "no_rate.wav"
+    no_rate.write_bytes(b"RIFF" + struct.pack("<I", 36) + header + b"data" + bytes(4))
+    with pytest.raises(ValueError, match="no sample rate"):
+        read_recording(no_rate)
 
 
 # -- the held-out set, a few clips ------------------------------------------------------------

@@ -344,7 +344,8 @@ def test_a_sample_with_an_undeclared_slot_is_reported_not_matched(tmp_path: Path
 
 
 @pytest.mark.parametrize(
-    ("typed", "level"), [("-1", "-1"), ("my pain is -3", "-3"), ("pain level 4", "4")]
+    ("typed", "level"),
+    [("-1", "-1"), ("my pain is -3", "-3"), ("\u22122", "-2"), ("pain level 4", "4")],
 )
 def test_a_minus_sign_is_kept_so_minus_one_is_never_one(typed: str, level: str) -> None:
     """Typed "-1" at a pain step was heard as "one" and kept as tonight's pain; kept as
