@@ -288,3 +288,19 @@ def test_words_that_match_nothing_after_a_question_are_the_couple_talking(
     talk.say("AMAZON.NoIntent")
     after = talk.say("AMAZON.FallbackIntent")
     assert not said_one_of(after, "question.still_talking")
+
+
+@pytest.mark.parametrize("said", ["AMAZON.NextIntent", "SkipIntent", "AMAZON.NoIntent"])
+def test_after_a_question_next_or_skip_gives_another_and_no_is_not_goodbye(
+    talk: Conversation, said: str
+) -> None:
+    """As at a talk step: 'next' and 'skip' move on (here, to a different question), and
+    a 'no' in the middle of their talk neither ends the conversation nor asks anything."""
+    first = talk.say("QuestionIntent")
+    reply = talk.say(said)
+    assert not reply.ended and not said_one_of(reply, "next.nothing")
+    assert reply.measured.quiet_ms >= 30_000
+    if said == "AMAZON.NoIntent":
+        assert said_one_of(reply, "question.still_talking")
+    else:
+        assert reply.text != first.text and not said_one_of(reply, "question.still_talking")

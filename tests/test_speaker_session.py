@@ -6,6 +6,7 @@ import json
 import logging
 import random
 import threading
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -346,7 +347,7 @@ def test_silence_does_not_run_out_while_someone_is_talking(session: Session, spy
     ]
 
 
-def test_while_the_first_answer_is_on_its_way_nothing_is_awaited() -> None:
+def test_while_the_first_answer_is_on_its_way_nothing_is_awaited(tmp_path: Path) -> None:
     """Wake mode hears all the time. Between the opening request and the skill's answer
     the session is open but has said nothing yet: a bare number heard then (as "oh" for
     "zero") was a pain report. Nothing is awaited until the skill says what it awaits."""
@@ -362,7 +363,7 @@ def test_while_the_first_answer_is_on_its_way_nothing_is_awaited() -> None:
             seen.append(expects_now())
             return self.skill.invoke(request_envelope=request_envelope, context=context)
 
-    skill = build_skill(Config(db_path=":memory:"))
+    skill = build_skill(Config(db_path=tmp_path / "couple.sqlite3"))
     session = Session(Watching(skill), MATCHER)  # type: ignore[arg-type]
 
     def expects_now() -> context.Expecting:
@@ -373,13 +374,15 @@ def test_while_the_first_answer_is_on_its_way_nothing_is_awaited() -> None:
     assert context.NUMBER in expects_now().allowed, "then the pain step awaits a number"
 
 
-def test_after_a_question_the_bedside_hears_unmatched_speech_as_the_couple_talking() -> None:
+def test_after_a_question_the_bedside_hears_unmatched_speech_as_the_couple_talking(
+    tmp_path: Path,
+) -> None:
     """The question gives them time to talk: the skill says so ('talk' awaited), so the
     bedside passes what it cannot match to the skill (which keeps quiet longer) instead of
     saying 'Sorry, I didn't catch that' over their conversation."""
     from local_speaker import context
 
-    session = Session(build_skill(Config(db_path=":memory:")), MATCHER)
+    session = Session(build_skill(Config(db_path=tmp_path / "couple.sqlite3")), MATCHER)
     session.hear("give us a question")
     assert context.expecting(session.open, session.attributes).talk
     session.hear("hug timer for ten seconds")

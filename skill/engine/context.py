@@ -81,6 +81,9 @@ class Turn:
     record comes from (`load_couple`) and what `changed` does; this base keeps it in memory,
     which is all an engine test needs."""
 
+    # The last response was a question outside any ritual, with time to talk it over.
+    after_question = False
+
     def __init__(
         self,
         deps: Deps,

@@ -49,6 +49,7 @@ class Handler(AbstractRequestHandler):  # type: ignore[misc]
 
     def handle(self, handler_input: HandlerInput) -> Response:
         turn = RequestTurn(handler_input, self.deps)
+        turn.after_question = turn.session.talking
         if not self.UNCLEAR:
             turn.session.talking = False  # anything understood ends a question's talk time
         result = self.respond(turn)

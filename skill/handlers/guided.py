@@ -10,7 +10,7 @@ from skill.engine import comfort, offers, rituals
 from skill.engine.context import Reply
 from skill.engine.ssml import Speech
 from skill.engine.state import CHECKIN
-from skill.handlers import Handler, Turn, intent_name, pain, slot_value
+from skill.handlers import Handler, Turn, intent_name, pain, slot_value, talk
 
 YES, NO = "AMAZON.YesIntent", "AMAZON.NoIntent"
 
@@ -69,10 +69,13 @@ class ContinueHandler(Handler):
 
 def still_asked(turn: Turn) -> Reply | None:
     """'next' or 'skip' while a yes/no waits is not its answer: the question is asked once
-    more (the second time it is left behind, and the words mean what they say)."""
-    if turn.pending is None:
-        return None
-    return offers.reask(turn, turn.pending)
+    more (the second time it is left behind, and the words mean what they say). Right
+    after a question outside a ritual, they mean a different question."""
+    if turn.pending is not None:
+        return offers.reask(turn, turn.pending)
+    if turn.after_question and turn.ritual is None:
+        return talk.next_question(turn)
+    return None
 
 
 class NextHandler(Handler):
@@ -195,4 +198,6 @@ class YesNoHandler(Handler):
             return rituals.on_unclear(turn, progress)
         if yes:
             return nothing_here(turn, Speech().say(turn.say("yes.nothing_pending")))
+        if turn.after_question:  # "no" in the middle of their talk: not a goodbye
+            return talk.still_talking(turn)
         return turn.tell(Speech().say(turn.say("no.nothing_pending")))

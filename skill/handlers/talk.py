@@ -130,4 +130,11 @@ class AnotherOneHandler(Handler):
             return offer_words(turn, which if which in situations() else None)
         if what == "menu":
             return pick_from_menu(turn)
-        return ask_question(turn, which if which in decks(turn) else None)
+        return next_question(turn)
+
+
+def next_question(turn: Turn) -> Reply:
+    """Another question from the deck the last one came from."""
+    last = turn.session.another or ""
+    which = last.partition(":")[2] if last.startswith("deck:") else "any"
+    return ask_question(turn, which if which in decks(turn) else None)
