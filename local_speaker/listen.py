@@ -531,6 +531,12 @@ class Listener:
         assert self._proc.stdout is not None
         return self._proc.stdout
 
+    def _stop_mic_command(self) -> None:
+        """End the microphone command (its output then ends too); the reader closes it."""
+        proc = self._proc
+        if proc is not None and proc.poll() is None:
+            proc.terminate()
+
     def _close_mic(self) -> None:
         proc, self._proc = self._proc, None
         if proc is None:
@@ -555,6 +561,12 @@ class Listener:
         waited = 0.0
         at = time.perf_counter()
         partial = b""
+        # A microphone that stalls (its command writes nothing) is stopped once the press
+        # has had all the time it could use, so the press still ends in an answer.
+        stalled = threading.Timer(NO_SPEECH_S + MAX_UTTERANCE_S + 1.0, self._stop_mic_command)
+        stalled.daemon = True
+        if source is None:
+            stalled.start()
         try:
             while not self._stop.is_set():
                 frame = stream.read(utterance.frame_bytes)
@@ -570,6 +582,7 @@ class Listener:
             utterance.end(partial)  # what the endpointer still holds, if cut mid-speech
             at = time.perf_counter()
         finally:
+            stalled.cancel()
             if source is None:
                 self._close_mic()
         if not utterance.started:

@@ -15,6 +15,7 @@ import shutil
 import struct
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -569,3 +570,20 @@ def test_a_systemd_stop_is_a_clean_stop_not_a_lost_microphone(tmp_path: Path) ->
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
     assert proc.returncode == 0 and "microphone" not in err, err
+
+
+def test_a_press_on_a_stalled_microphone_still_ends_in_an_answer(
+    recognizer: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A microphone command that writes nothing at all (a stalled device) used to leave the
+    press 'listening…' for ever; once the press has had all the time it could use, the
+    command is stopped and the couple hears "Sorry, I didn't catch that"."""
+    from local_speaker import listen
+
+    monkeypatch.setattr(listen, "NO_SPEECH_S", 0.3)
+    monkeypatch.setattr(listen, "MAX_UTTERANCE_S", 0.3)
+    listener = listen.Listener(recognizer, MATCHER, Inputs(), mic_command="sleep 60")
+    started = time.monotonic()
+    heard = listener.listen_once()
+    assert heard is not None and heard.text is None, "not caught: said so, not silence"
+    assert time.monotonic() - started < 10
