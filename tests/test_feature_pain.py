@@ -249,3 +249,22 @@ def test_touch_hurts_said_in_the_check_in_before_any_number_holds_through_the_fi
     idea, close = to_the_close(talk)
     assert said_one_of(idea, "idea.touch"), idea.text
     assert said_one_of(close, "checkin.offer_close") and no_hug(close)
+
+
+def test_the_gentle_check_in_picked_up_in_a_new_conversation_closes_without_touch(
+    talk: Conversation, clock
+) -> None:  # type: ignore[no-untyped-def]
+    """What was said about pain is never kept, so after a pause the skill no longer knows
+    it; the gentle check-in (offered only on a hard day) then closes without touch."""
+    talk.say("TouchHurtsIntent")
+    talk.say("EveningCheckInIntent")
+    talk.say("AMAZON.YesIntent")  # the gentle check-in
+    talk.say("AMAZON.PauseIntent")
+    talk.new_session()
+    clock.advance(600)
+    talk.say("ContinueIntent")
+    talk.say("AMAZON.NextIntent")
+    close = talk.say("AMAZON.NextIntent")
+    assert said_one_of(close, "checkin.offer_gentle_close") and no_hug(close), close.text
+    yes = talk.say("AMAZON.YesIntent")
+    assert said_one_of(yes, "close.start", duration="twenty seconds") and yes.ended

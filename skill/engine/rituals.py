@@ -355,10 +355,22 @@ def pick_question(turn: Turn, progress: Progress) -> int:
 
 
 # -- speaking a step ------------------------------------------------------------------
+def close_without_touch(turn: Turn, progress: Progress | None = None) -> bool:
+    """Whether the check-in closes with quiet time side by side rather than a hug: when
+    touch hurts tonight, or when the gentle check-in of a hard day was picked up in a new
+    conversation, where what was said about pain is no longer known (it is never kept)."""
+    bucket = comfort.bucket(turn)
+    progress = progress or turn.ritual
+    resumed_gentle = (
+        bucket == "unknown" and progress is not None and progress.ritual == CHECKIN_SHORT
+    )
+    return bucket == "touch" or resumed_gentle
+
+
 def reprompt(turn: Turn, step: Step) -> str:
     """The line that asks the step's question again: at the closing offer while touch
     hurts, the close without touch, never the hug (help, an unclear answer, silence)."""
-    if step.kind == "offer_hug" and comfort.bucket(turn) == "touch":
+    if step.kind == "offer_hug" and close_without_touch(turn):
         return turn.say("checkin.offer_close_reprompt")
     return turn.say(step.reprompt)
 
@@ -389,8 +401,13 @@ def step_speech(turn: Turn, progress: Progress, speech: Speech | None = None) ->
         bucket = comfort.bucket(turn)
         speech.say(steady_say(turn, "checkin.idea_intro"), comfort.closeness_idea(turn, bucket))
         speech.say(turn.say(step.prompt))
-    elif step.kind == "offer_hug" and comfort.bucket(turn) == "touch":
-        speech.say(steady_say(turn, "checkin.offer_close"))
+    elif step.kind == "offer_hug" and close_without_touch(turn, progress):
+        offer = (
+            "checkin.offer_close"
+            if comfort.bucket(turn) == "touch"
+            else "checkin.offer_gentle_close"
+        )
+        speech.say(steady_say(turn, offer))
         return turn.ask(speech, reprompt(turn, step), *step.expects)
     else:
         shown = steady_say(turn, step.prompt, partner=label)
@@ -468,7 +485,7 @@ def finish(
         follow_up = ritual.follow_up(turn, progress, speech) if ritual.follow_up else None
         return follow_up or turn.tell(speech)
     if hug_seconds:
-        if comfort.bucket(turn) == "touch" and not asked:
+        if close_without_touch(turn, progress) and not asked:
             close_speech(turn, speech)
         else:
             hug_speech(turn, hug_seconds, speech)
@@ -730,7 +747,7 @@ def carry_on_later(turn: Turn, progress: Progress, speech: Speech) -> Reply:
         back = {"pain": "back_to_ritual.pain", "offer_hug": "back_to_ritual.offer_hug"}.get(
             step.kind, "back_to_ritual.talk"
         )
-        if step.kind == "offer_hug" and comfort.bucket(turn) == "touch":
+        if step.kind == "offer_hug" and close_without_touch(turn, progress):
             back = "back_to_ritual.offer_close"
     turn.keep(progress)
     turn.session.aside = True
