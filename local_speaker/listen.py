@@ -340,14 +340,19 @@ def meaning(
         return Meaning("", None)  # "open close together"
     if understanding.intent in (None, FALLBACK) or (exact and not understanding.exact):
         return None
-    names = {n.lower() for n in matcher.phrases.grammar_values.get(FIRST_NAME, ())}
     said = [w for w in words if w not in matcher.phrases.fillers]
     if understanding.edits > 1 and len(said) < 2:
         return None  # one word alone: a sample, give or take "a" (see MAX_SPOKEN_EDITS)
-    if understanding.edits > MAX_SPOKEN_EDITS or any(
-        understanding.slot_types.get(name) == FIRST_NAME and fill.value.lower() not in names
+    if understanding.edits > MAX_SPOKEN_EDITS:
+        return None
+    names = [
+        fill.value.lower()
         for name, fill in understanding.slots.items()
-    ):
+        if understanding.slot_types.get(name) == FIRST_NAME
+    ]
+    if names and not set(names) <= {
+        n.lower() for n in matcher.phrases.grammar_values.get(FIRST_NAME, ())
+    }:
         return None
     intent = matcher.model.intent(understanding.intent)
     if not context.allows(expect, intent, understanding.sample, matcher.phrases):

@@ -57,10 +57,7 @@ def report(
     turn.session.comfort = Comfort(
         level=level, touch_hurts=touch_hurts, high_day=high_day, aside=turn.ritual is not None
     )
-    after = bucket(turn)
-    if before not in ("unknown", after):
-        return turn.say(f"{changed}.{after}")
-    return None
+    return _change(turn, before, changed)
 
 
 def add(turn: Turn, *, level: int, changed: str = "comfort.changed") -> str | None:
@@ -71,10 +68,13 @@ def add(turn: Turn, *, level: int, changed: str = "comfort.changed") -> str | No
     now = turn.session.comfort or Comfort()
     highest = level if now.level is None else max(now.level, level)
     turn.session.comfort = dataclasses.replace(now, level=highest)
+    return _change(turn, before, changed)
+
+
+def _change(turn: Turn, before: str, changed: str) -> str | None:
+    """The line saying what fits tonight has changed (not the first report), or None."""
     after = bucket(turn)
-    if before not in ("unknown", after):
-        return turn.say(f"{changed}.{after}")
-    return None
+    return turn.say(f"{changed}.{after}") if before not in ("unknown", after) else None
 
 
 def starter_menu(content: Content) -> list[MenuItem]:

@@ -108,6 +108,9 @@ class Content:
     def keys(self) -> set[str]:
         return set(self._data)
 
+    def __contains__(self, key: object) -> bool:
+        return key in self._data
+
     def variants(self, key: str) -> tuple[str, ...]:
         try:
             return self._data[key]

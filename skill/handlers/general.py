@@ -54,7 +54,7 @@ def unclear(turn: Turn, lead: str) -> Reply | None:
     progress = turn.ritual
     if progress is not None:
         return rituals.on_unclear(turn, progress)
-    if turn.session.talking:
+    if turn.after_question:
         return talk.still_talking(turn)
     return None
 

@@ -243,7 +243,7 @@ def next_way(turn: Turn, challenge: Challenge) -> str:
     N counting from one) gives way to its gentler stand-in on a night when touch hurts
     or pain is high, saying why; the count goes on as usual."""
     gentle = f"challenge.gentle.{challenge.done % CHALLENGE_SIZE + 1}"
-    if comfort.is_hard_day(turn) and gentle in turn.content.keys():  # noqa: SIM118
+    if comfort.is_hard_day(turn) and gentle in turn.content:
         # Stable words, as for the ten: said again only on purpose (challenge_status).
         lead = turn.content.line("challenge.gentle_intro", challenge.done)
         return f"{lead} {turn.content.line(gentle, 0)}"
