@@ -108,7 +108,7 @@ def dynamic_keys() -> list[str]:
         keys += [key for step in ritual.steps for key in (step.prompt, step.reprompt)]
         keys += [step.after for step in ritual.steps if step.after]
     keys += list(comfort.STARTER_KEYS.values())
-    keys += [f"idea.{b}" for b in ("low", "middle", "high", "touch", "unknown")]
+    keys += [f"idea.{b}" for b in ("low", "middle", "high", "touch", "unknown", "unsure")]
     keys += [f"comfort.changed.{b}" for b in PAIN_BUCKETS]
     keys += [f"{rituals.CHECKIN_CHANGED}.{b}" for b in PAIN_BUCKETS]
     keys += [f"checkin.pain_heard.{b}" for b in ("low", "middle", "high")]

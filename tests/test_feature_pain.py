@@ -251,6 +251,42 @@ def test_touch_hurts_said_in_the_check_in_before_any_number_holds_through_the_fi
     assert said_one_of(close, "checkin.offer_close") and no_hug(close)
 
 
+def test_a_check_in_picked_up_past_touch_hurts_offers_no_touch(talk: Conversation, clock) -> None:  # type: ignore[no-untyped-def]
+    """Touch hurts was said before the pause and is not kept; in the new conversation
+    the idea and the close assume nothing, and a hug still comes when asked for."""
+    talk.say("EveningCheckInIntent")
+    talk.say("PainLevelIntent", level="3")
+    talk.say("TouchHurtsIntent")
+    talk.say("PainLevelIntent", level="2")
+    talk.say("AMAZON.PauseIntent")
+    talk.new_session()
+    clock.advance(600)
+    talk.say("ContinueIntent")  # the question again
+    idea, close = to_the_close(talk)
+    assert said_one_of(idea, "idea.unsure") and no_hug(idea), idea.text
+    assert said_one_of(close, "checkin.offer_gentle_close") and no_hug(close), close.text
+    assert no_hug(talk.say("AMAZON.HelpIntent"))
+    hug = talk.say("HugTimerIntent")
+    assert said_one_of(hug, "hug.start", duration="twenty seconds"), hug.text
+
+
+def test_a_check_in_picked_up_before_its_pain_questions_asks_them_again(
+    talk: Conversation, clock
+) -> None:  # type: ignore[no-untyped-def]
+    """Paused at the first number: nothing was said, so the numbers given after the pause
+    decide tonight, and a low night still ends with the offer of a hug."""
+    talk.say("EveningCheckInIntent")
+    talk.say("AMAZON.PauseIntent")
+    talk.new_session()
+    clock.advance(600)
+    talk.say("ContinueIntent")
+    talk.say("PainLevelIntent", level="1")
+    talk.say("PainLevelIntent", level="2")
+    idea, close = to_the_close(talk)
+    assert said_one_of(idea, "idea.low"), idea.text
+    assert said_one_of(close, "checkin.offer_hug"), close.text
+
+
 def test_the_gentle_check_in_picked_up_in_a_new_conversation_closes_without_touch(
     talk: Conversation, clock
 ) -> None:  # type: ignore[no-untyped-def]

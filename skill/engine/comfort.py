@@ -24,8 +24,9 @@ FITTING_KINDS = {
     "high": ("emotional",),
     "touch": ("emotional",),
     "unknown": ("physical", "emotional", "shared"),
+    "unsure": ("emotional",),  # how tonight feels is no longer known (rituals.fit)
 }
-FALLBACK_KINDS = {"high": ("shared",), "touch": ("shared",)}
+FALLBACK_KINDS = {"high": ("shared",), "touch": ("shared",), "unsure": ("shared",)}
 STARTER_KEYS = {kind: f"menu.starter.{kind}" for kind in ("physical", "emotional", "shared")}
 # Question decks that are about touch: not offered while touch hurts.
 TOUCH_DECKS = frozenset({"physical"})
@@ -101,7 +102,7 @@ def pick_menu_item(
     fitting = [i for i in items if i.kind in kinds]
     if not fitting:
         fitting = [i for i in items if i.kind in FALLBACK_KINDS.get(fit, ("emotional", "shared"))]
-    if fit not in ("high", "touch"):
+    if fit not in ("high", "touch", "unsure"):
         fitting = fitting or items
     if not fitting:
         return None

@@ -355,16 +355,23 @@ def pick_question(turn: Turn, progress: Progress) -> int:
 
 
 # -- speaking a step ------------------------------------------------------------------
-def close_without_touch(turn: Turn, progress: Progress | None = None) -> bool:
-    """Whether the check-in closes with quiet time side by side rather than a hug: when
-    touch hurts tonight, or when the gentle check-in of a hard day was picked up in a new
-    conversation, where what was said about pain is no longer known (it is never kept)."""
+def fit(turn: Turn, progress: Progress | None = None) -> str:
+    """What suits tonight in the check-in: the comfort bucket, or "unsure" when what was
+    said about pain is no longer known (it is never kept): the check-in was picked up in
+    a new conversation past its pain questions, or it is the gentle one, offered only on
+    a hard day. Then nothing assumes touch is welcome."""
     bucket = comfort.bucket(turn)
     progress = progress or turn.ritual
-    resumed_gentle = (
-        bucket == "unknown" and progress is not None and progress.ritual == CHECKIN_SHORT
+    forgotten = progress is not None and (
+        progress.ritual == CHECKIN_SHORT or turn.session.pain_unknown
     )
-    return bucket == "touch" or resumed_gentle
+    return "unsure" if bucket == "unknown" and forgotten else bucket
+
+
+def close_without_touch(turn: Turn, progress: Progress | None = None) -> bool:
+    """Whether the check-in closes with quiet time side by side rather than a hug: when
+    touch hurts tonight, or when how tonight feels is no longer known (`fit`)."""
+    return fit(turn, progress) in ("touch", "unsure")
 
 
 def reprompt(turn: Turn, step: Step) -> str:
@@ -398,8 +405,7 @@ def step_speech(turn: Turn, progress: Progress, speech: Speech | None = None) ->
             steady_say(turn, "checkin.question_intro"), shown, steady_say(turn, "listen.reminder")
         )
     elif step.kind == "idea":
-        bucket = comfort.bucket(turn)
-        speech.say(steady_say(turn, "checkin.idea_intro"), comfort.closeness_idea(turn, bucket))
+        speech.say(steady_say(turn, "checkin.idea_intro"), comfort.closeness_idea(turn, fit(turn)))
         speech.say(turn.say(step.prompt))
     elif step.kind == "offer_hug" and close_without_touch(turn, progress):
         offer = (
@@ -448,8 +454,11 @@ def start(turn: Turn, name: str, speech: Speech | None = None, seconds: int | No
 
 def resume(turn: Turn, progress: Progress, speech: Speech) -> Reply:
     """Pick up a paused ritual in this conversation. Pain levels were never stored, so
-    a check-in picked up past its pain questions treats tonight's levels as unknown."""
+    a check-in picked up past its pain questions no longer knows tonight's (`fit`)."""
     turn.session.reasks = 0
+    asked = steps_of(progress)[: progress.step]
+    if turn.session.comfort is None and any(step.kind == "pain" for step in asked):
+        turn.session.pain_unknown = True
     turn.keep(progress)
     return step_speech(turn, progress, speech)
 

@@ -143,6 +143,7 @@ class SessionState:
     sentences: list[str] = field(default_factory=list)  # said in the last response
     aside: bool = False  # the last answer stepped aside from the ritual (a hug, a note)
     talking: bool = False  # a question outside any ritual gave the couple time to talk
+    pain_unknown: bool = False  # a check-in picked up past its pain questions (rituals.fit)
     unclear: int = 0  # unclear answers in a row
     reasks: int = 0  # unclear answers to the current ritual step
     another: str | None = None  # what "another one" gives more of: "deck:any", "menu:…"
@@ -155,6 +156,8 @@ class SessionState:
             data["aside"] = True
         if self.talking:
             data["talking"] = True
+        if self.pain_unknown:
+            data["pain_unknown"] = True
         if self.offer is not None:
             data["offer"] = self.offer.to_dict()
         if self.comfort is not None:
@@ -192,6 +195,7 @@ class SessionState:
             sentences=strings("sentences"),
             aside=bool(data.get("aside")),
             talking=bool(data.get("talking")),
+            pain_unknown=bool(data.get("pain_unknown")),
             unclear=max(0, int(_num(data.get("unclear"), 0) or 0)),
             reasks=max(0, int(_num(data.get("reasks"), 0) or 0)),
             another=text("another"),
