@@ -167,6 +167,16 @@ class Matcher:
                     continue
                 model_phrases.add(elements)
                 patterns.append(self._pattern(intent.name, sample, elements, len(patterns)))
+        # A sample that is another way of asking around a command ("let's take a
+        # break", "i want to go first") also stands without its wrapper, as Alexa hears
+        # it: "take a break", "go first". Only where two words or more carry the
+        # meaning ("start over" is not "over") and no sample already says it.
+        for intent in self.model.intents:
+            for sample in intent.samples:
+                core = self._unwrapped(intent, sample)
+                if core is not None and core not in model_phrases:
+                    model_phrases.add(core)
+                    patterns.append(self._pattern(intent.name, sample, core, len(patterns)))
         # Alexa's own phrases for built-in intents, unless the model gives that phrase
         # to an intent of its own (the model always wins).
         for intent in self.model.intents:
@@ -179,6 +189,24 @@ class Matcher:
         if skipped:
             log.warning("%d sample(s) could not be used", skipped)
         return patterns
+
+    def _unwrapped(self, intent: Intent, sample: str) -> tuple[_Element, ...] | None:
+        """The sample without the wrapper it starts with, if enough of it is left."""
+        try:
+            elements = self.sample_elements(intent, sample)
+        except ModelError:
+            return None
+        light = self.phrases.fillers | self.phrases.determiners
+        for prefix in self.wrapping.prefixes:
+            head = elements[: len(prefix)]
+            if head != prefix:
+                continue
+            core = elements[len(prefix) :]
+            carrying = [e for e in core if isinstance(e, str) and e not in light]
+            if len(carrying) >= 2 and not self.phrases.never_skip.intersection(carrying):
+                return core
+            return None
+        return None
 
     def _pattern(
         self,

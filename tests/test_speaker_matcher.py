@@ -193,6 +193,53 @@ RITUALS = {
 }
 
 
+def _wrapped_samples() -> list[tuple[str, str, str]]:
+    """(intent, sample, what is left without the way of asking it starts with) for every
+    model sample that starts with a wrapper and keeps two words or more that carry it."""
+    light = MODEL.phrases.fillers | MODEL.phrases.determiners
+    out = []
+    for intent in MODEL.intents:
+        for sample in intent.samples:
+            if SLOT_IN_SAMPLE.search(sample):
+                continue
+            words = MATCHER.normalizer.tokens(sample)
+            for prefix in MATCHER.wrapping.prefixes:
+                if tuple(words[: len(prefix)]) == prefix:
+                    rest = words[len(prefix) :]
+                    carrying = [w for w in rest if w not in light]
+                    if len(carrying) >= 2 and not MODEL.phrases.never_skip & set(carrying):
+                        out.append((intent.name, sample, " ".join(rest)))
+                    break
+    return out
+
+
+def test_a_sample_is_understood_without_the_way_of_asking_it_starts_with() -> None:
+    """'let's take a break' is a sample; 'take a break' typed or heard is the same request,
+    as Alexa hears it. So is every such sample in the model."""
+    wrapped = _wrapped_samples()
+    assert len(wrapped) >= 10
+    for intent, sample, rest in wrapped:
+        assert MATCHER.understand(rest).intent == intent, (sample, rest)
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("take a break", "AMAZON.PauseIntent"),
+        ("we'd like to take a short break", "AMAZON.PauseIntent"),
+        ("please start our check in", "EveningCheckInIntent"),
+        ("go first", "GoFirstIntent"),
+        # What is left must carry the request: "start over" is not "over".
+        ("over", FALLBACK),
+        ("again", FALLBACK),
+        ("it", FALLBACK),
+        ("an idea", FALLBACK),
+    ],
+)
+def test_what_is_left_of_a_wrapped_sample(text: str, intent: str) -> None:
+    assert MATCHER.understand(text).intent == intent
+
+
 @pytest.mark.parametrize(("text", "intent"), PARAPHRASES)
 def test_paraphrases_reach_the_right_intent(text: str, intent: str) -> None:
     assert MATCHER.understand(text).intent == intent
