@@ -20,7 +20,9 @@ SITUATIONS = slot_synonyms("en-US", "WordsSituation")
 
 QUESTION_TO_DECK = {q: deck for deck in DECKS for q in CONTENT.variants(f"deck.{deck}")}
 LINE_TO_SITUATION = {
-    line: situation for situation in SITUATIONS for line in CONTENT.variants(f"words.{situation}")
+    line: situation
+    for situation in SITUATIONS
+    for line in CONTENT.tonight(f"words.{situation}", touch_hurts=False)
 }
 
 

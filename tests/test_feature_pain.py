@@ -7,7 +7,7 @@ import pytest
 
 from skill.engine.spoken import number_words
 from tests.alexa import Conversation, Reply
-from tests.test_feature_support import CONTENT, said_one_of
+from tests.test_feature_support import CONTENT, said_one_of, send
 
 HOURS = 3600
 STARTER = {
@@ -66,8 +66,9 @@ def test_the_newest_report_wins_and_says_so_and_nothing_is_stored(
     talk: Conversation, store
 ) -> None:  # type: ignore[no-untyped-def]
     talk.say("TouchHurtsIntent")
-    better = talk.say("PainLevelIntent", level="2")
-    assert said_one_of(better, "comfort.changed.low") and said_one_of(better, "pain.ideas.low")
+    better = talk.say("PainLevelIntent", level="2")  # touch is back, said in so many words
+    assert said_one_of(better, "comfort.changed.from_touch") and "touch hurts" in better.text
+    assert said_one_of(better, "pain.ideas.low")
     pick = talk.say("PickFromMenuIntent")
     assert any(item in pick.text for item in STARTER["physical"]), "touch fits again"
     worse = talk.say("TouchHurtsIntent")
@@ -304,3 +305,55 @@ def test_the_gentle_check_in_picked_up_in_a_new_conversation_closes_without_touc
     assert said_one_of(close, "checkin.offer_gentle_close") and no_hug(close), close.text
     yes = talk.say("AMAZON.YesIntent")
     assert said_one_of(yes, "close.start", duration="twenty seconds") and yes.ended
+
+
+def test_a_check_in_picked_up_at_the_second_number_does_not_let_it_decide_alone(
+    talk: Conversation, clock
+) -> None:  # type: ignore[no-untyped-def]
+    """The first partner's nine was said before the pause and is not kept: the second
+    partner's one, heard after it, cannot make the night a low one."""
+    talk.say("EveningCheckInIntent")
+    talk.say("PainLevelIntent", level="9")
+    talk.new_session()  # the session ran out while the second partner was thinking
+    clock.advance(120)
+    talk.say("ContinueIntent")
+    talk.say("PainLevelIntent", level="1")
+    idea, close = to_the_close(talk)
+    assert said_one_of(idea, "idea.unsure") and no_hug(idea), idea.text
+    assert said_one_of(close, "checkin.offer_gentle_close") and no_hug(close), close.text
+
+
+def test_touch_hurts_said_before_the_check_in_holds_through_its_numbers(
+    talk: Conversation,
+) -> None:
+    """A number says how one body feels, not whether touch hurts: the partner who said it
+    is not overruled by the other's one."""
+    talk.say("TouchHurtsIntent")
+    talk.say("EveningCheckInIntent")
+    talk.say("AMAZON.NoIntent")  # the full check-in, not the gentle one
+    first = talk.say("PainLevelIntent", level="1")
+    assert not any(said_one_of(first, key) for key in CHANGED), first.text
+    talk.say("PainLevelIntent", level="2")
+    idea, close = to_the_close(talk)
+    assert said_one_of(idea, "idea.touch"), idea.text
+    assert said_one_of(close, "checkin.offer_close") and no_hug(close), close.text
+
+
+def test_touch_hurts_during_a_massage_stops_it(talk: Conversation, store) -> None:  # type: ignore[no-untyped-def]
+    """A massage is touch: it is not carried on later, and touch-free ideas follow."""
+    send(talk, "MassageTimerIntent", offline=True)  # timed here, in parts
+    hurts = send(talk, "TouchHurtsIntent", offline=True)
+    assert said_one_of(hurts, "massage.stopped_touch_hurts"), hurts.text
+    assert said_one_of(hurts, "pain.ideas.touch"), hurts.text
+    assert "continue" not in hurts.text.lower()
+    assert not (store.load(talk.user) or {}).get("progress"), "nothing left to pick up"
+    again = talk.say("ContinueIntent")
+    assert "massage" not in again.text.lower(), again.text
+
+
+def test_a_high_pain_day_said_after_touch_hurts_leaves_touch_out(talk: Conversation) -> None:
+    """A hard day does not make touch welcome again: the ideas stay touch-free."""
+    talk.say("TouchHurtsIntent")
+    hard = talk.say("HighPainDayIntent")
+    assert not said_one_of(hard, "comfort.changed.from_touch"), hard.text
+    assert said_one_of(hard, "pain.ideas.touch") and no_hug(hard), hard.text

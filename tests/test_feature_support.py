@@ -61,8 +61,9 @@ def send(
 
 
 def variants(key: str, **values: object) -> list[str]:
-    """Every way the skill may say `key`, rendered."""
-    return [Content.render(v, **values) for v in CONTENT.variants(key)]
+    """Every way the skill may say `key`, rendered (on a night touch is welcome, its
+    lines that suggest touch too: Content.tonight)."""
+    return [Content.render(v, **values) for v in CONTENT.tonight(key, touch_hurts=False)]
 
 
 def said_one_of(reply: Reply, key: str, **values: object) -> bool:

@@ -193,3 +193,12 @@ def test_every_suggested_phrase_resolves_to_an_intent(walked) -> None:  # type: 
 
 def test_health_data_is_never_stored(walked) -> None:  # type: ignore[no-untyped-def]
     assert_none(walked, "health")
+
+
+def test_nothing_suggests_touch_while_touch_hurts(walked) -> None:  # type: ignore[no-untyped-def]
+    """From every step reached after "touch hurts", every intent and every phrase a
+    response suggests: no hug, kiss, massage or cuddle unless the couple asked for it by
+    name (the idea, the close, the words for hard moments, help and reprompts alike)."""
+    result, _ = walked
+    assert any(walk.touch_hurts_after(r) for r in result.records), "the walk reached it"
+    assert_none(walked, "touch")

@@ -814,6 +814,12 @@ def ritual_paths() -> dict[str, Path_]:
             ("after touch hurts", say("TouchHurtsIntent")),
             ("short offer", say("EveningCheckInIntent")),
             ("declined, full check-in", say("AMAZON.NoIntent")),
+            ("second pain", say("PainLevelIntent", level="2")),
+            ("question talk", say("PainLevelIntent", level="1")),
+            ("idea", say("AMAZON.NextIntent")),
+            ("first appreciation", say("AMAZON.NextIntent")),
+            ("second appreciation", say("AMAZON.NextIntent")),
+            ("close offer", say("AMAZON.NextIntent")),
         ),
         "highs and lows": (
             ("first high", say("HighsAndLowsIntent")),
@@ -1053,7 +1059,33 @@ RULES = (
     ("dead_end", "dead ends (suggested phrase -> intent that does not act)"),
     ("unresolved", "suggested phrases that resolve to no intent"),
     ("health", "stored health data"),
+    ("touch", "touch suggested while touch hurts (not asked for by name)"),
 )
+# Touch, in the words a suggestion would use; and the intents that ask for it by name.
+TOUCH_WORDS = re.compile(
+    r"\b(hugs?|hugging|kiss(es|ing)?|cuddl\w*|massag\w*|foot rubs?|back rubs?|"
+    r"hold(ing)? hands|hold(ing)? each other|arms around|spoon\w*|brush\w* [\w']+ hair)\b",
+    re.IGNORECASE,
+)
+TOUCH_BY_NAME = frozenset({"HugTimerIntent", "KissIntent", "MassageTimerIntent"})
+
+
+def asked_for_touch(rec: Record) -> bool:
+    """The couple asked for touch by name in this session (a hug timer, a massage): what
+    follows from it (its parts, its close) is theirs, not a suggestion."""
+    here: Record | None = rec
+    while here is not None:
+        if here.turn.intent in TOUCH_BY_NAME:
+            return True
+        here = here.prev
+    return False
+
+
+def touch_hurts_after(rec: Record) -> bool:
+    """Touch hurts tonight, as the conversation holds it once this response is given."""
+    state = (rec.body.get("sessionAttributes") or {}).get("state") or {}
+    comfort = state.get("comfort") or {}
+    return bool(comfort.get("touch"))
 
 
 def check(walk: Walk, content: Content | None = None) -> dict[str, Finding]:
@@ -1089,6 +1121,11 @@ def check(walk: Walk, content: Content | None = None) -> dict[str, Finding]:
                             f"{rec.where()} after {prev.turn.label()}: {trim(sentence)}", sentence
                         )
                         break
+        if touch_hurts_after(rec) and not asked_for_touch(rec):
+            found = TOUCH_WORDS.search(f"{said.text} {rec.reprompt}")
+            if found:
+                shown = f"{rec.where()}: {trim(said.text)} | {trim(rec.reprompt, 80)}"
+                out["touch"].add(shown, found.group(0).lower())
         if rec.suggested:
             key = next((k for k, p in non_answers if p.search(said.text)), None)
             if key:

@@ -75,7 +75,11 @@ def add(turn: Turn, *, level: int, changed: str = "comfort.changed") -> str | No
 def _change(turn: Turn, before: str, changed: str) -> str | None:
     """The line saying what fits tonight has changed (not the first report), or None."""
     after = bucket(turn)
-    return turn.say(f"{changed}.{after}") if before not in ("unknown", after) else None
+    if before in ("unknown", after):
+        return None
+    if before == "touch":  # said plainly: touch is back, and how to say it still hurts
+        return turn.say(f"{changed}.from_touch")
+    return turn.say(f"{changed}.{after}")
 
 
 def starter_menu(content: Content) -> list[MenuItem]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 import re
 import string
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from functools import cache
 from pathlib import Path
 
@@ -94,6 +94,9 @@ def placeholders(text: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(text) if name}
 
 
+TOUCH, NO_TOUCH = "touch", "no_touch"  # see Content.tonight
+
+
 class Content:
     """Picks a variant for a key and fills its placeholders."""
 
@@ -120,7 +123,19 @@ class Content:
     def say(self, key: str, avoid: Collection[str] = (), **values: object) -> str:
         """One variant of `key`, placeholders filled; one whose sentences are not in
         `avoid` (what was just said) when there is such a variant."""
-        variants = self.variants(key)
+        return self.pick(self.variants(key), avoid, **values)
+
+    def tonight(self, key: str, *, touch_hurts: bool) -> tuple[str, ...]:
+        """The variants of `key` that fit tonight. Lines that suggest touch are kept apart:
+        `key.touch` joins the others unless touch hurts, and while it does, a line that
+        names touch has its twin `key.no_touch` said instead."""
+        if touch_hurts:
+            return self.variants(f"{key}.{NO_TOUCH}" if f"{key}.{NO_TOUCH}" in self else key)
+        extra = self._data.get(f"{key}.{TOUCH}", ())
+        return self.variants(key) + extra
+
+    def pick(self, variants: Sequence[str], avoid: Collection[str] = (), **values: object) -> str:
+        """One of `variants`, as `say` picks one."""
         if avoid and len(variants) > 1:
             rendered = [self.render(v, **values) for v in variants]
             fresh = [r for r in rendered if not any(s in avoid for s in _sentences(r))]

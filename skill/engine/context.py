@@ -161,8 +161,15 @@ class Turn:
 
     # -- speech ------------------------------------------------------------------
     def say(self, key: str, **values: object) -> str:
-        """A variant of `key`, not one said in the last response when another exists."""
-        return self.content.say(key, avoid=self.session.sentences, **values)
+        """A variant of `key` that fits tonight (no touch while it hurts: Content.tonight),
+        not one said in the last response when another exists."""
+        return self.content.pick(self.lines(key), avoid=self.session.sentences, **values)
+
+    def lines(self, key: str) -> tuple[str, ...]:
+        """The variants of `key` that fit tonight (Content.tonight)."""
+        comfort = self.session.comfort
+        touch_hurts = comfort is not None and comfort.touch_hurts
+        return self.content.tonight(key, touch_hurts=touch_hurts)
 
     def ask(self, speech: Speech, reprompt: str, *expects: str) -> Reply:
         """Speak and keep listening; every open reply carries a reprompt."""

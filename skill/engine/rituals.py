@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from skill.engine import comfort, reminders
 from skill.engine.context import Reply, Turn, steady_say
-from skill.engine.session import level_bucket
+from skill.engine.session import Comfort, level_bucket
 from skill.engine.spoken import duration_words, number_words
 from skill.engine.ssml import CHIME, Speech, person_name
 from skill.engine.state import (
@@ -358,14 +358,16 @@ def pick_question(turn: Turn, progress: Progress) -> int:
 def fit(turn: Turn, progress: Progress | None = None) -> str:
     """What suits tonight in the check-in: the comfort bucket, or "unsure" when what was
     said about pain is no longer known (it is never kept): the check-in was picked up in
-    a new conversation past its pain questions, or it is the gentle one, offered only on
-    a hard day. Then nothing assumes touch is welcome."""
+    a new conversation past a pain question (a lower number said since cannot outweigh
+    what was lost), or it is the gentle one, offered only on a hard day. Then nothing
+    assumes touch is welcome."""
     bucket = comfort.bucket(turn)
     progress = progress or turn.ritual
-    forgotten = progress is not None and (
-        progress.ritual == CHECKIN_SHORT or turn.session.pain_unknown
-    )
-    return "unsure" if bucket == "unknown" and forgotten else bucket
+    if progress is None:
+        return bucket
+    if turn.session.pain_unknown and bucket not in ("high", "touch"):
+        return "unsure"  # what is said now adds to what was lost; only harder counts
+    return "unsure" if bucket == "unknown" and progress.ritual == CHECKIN_SHORT else bucket
 
 
 def close_without_touch(turn: Turn, progress: Progress | None = None) -> bool:
@@ -617,15 +619,24 @@ CHECKIN_CHANGED = "checkin.comfort_changed"  # short: the next step follows in t
 
 def checkin_answer(turn: Turn, partner: int, level: int) -> str | None:
     """A partner's number in the check-in, taken into tonight's comfort. The first number
-    given in this run replaces a report made before it (outside any ritual); anything else
-    only adds (the higher number counts, and "touch hurts" or "a high pain day" said in the
-    middle of it still holds). Whenever that changes what fits tonight, the line that says
-    so (else None)."""
+    given in this run replaces a level reported before it (outside any ritual), while
+    "touch hurts" and "a high pain day" said then still hold; anything else only adds
+    (the higher number counts, and "touch hurts" or "a high pain day" said in the middle
+    of it still holds). Whenever that changes what fits tonight, the line that says so
+    (else None)."""
     first = all(p is None for p in turn.session.checkin_pain)
     now = turn.session.comfort
     turn.session.checkin_pain[partner] = level
     if first and (now is None or not now.aside):
-        return comfort.report(turn, level=level, changed=CHECKIN_CHANGED)
+        # A number says how one body feels, not whether touch hurts either of them.
+        said = now or Comfort()
+        return comfort.report(
+            turn,
+            level=level,
+            touch_hurts=said.touch_hurts,
+            high_day=said.high_day,
+            changed=CHECKIN_CHANGED,
+        )
     return comfort.add(turn, level=level, changed=CHECKIN_CHANGED)
 
 

@@ -116,10 +116,17 @@ def chunks(items: list[MenuItem]) -> list[tuple[str, list[MenuItem]]]:
 
 
 def read_menu(turn: Turn, offset: int = 0) -> Reply:
-    pieces = chunks(comfort.menu_items(turn))
+    """The menu, a piece at a time; while touch hurts, without its touch column (which
+    stays on the menu, and the couple hears so at the end)."""
+    items = comfort.menu_items(turn)
+    resting = comfort.bucket(turn) == "touch" and any(i.kind == "physical" for i in items)
+    if resting:
+        items = [i for i in items if i.kind != "physical"]
+    pieces = chunks(items)
     turn.session.more = None
     if not pieces:
-        return turn.ask(Speech().say(turn.say("menu.empty")), turn.say("menu.reprompt"))
+        key = "menu.touch_resting" if resting else "menu.empty"
+        return turn.ask(Speech().say(turn.say(key)), turn.say("menu.reprompt"))
     offset = min(max(offset, 0), len(pieces) - 1)
     kind, items = pieces[offset]
     speech = Speech()
@@ -130,6 +137,8 @@ def read_menu(turn: Turn, offset: int = 0) -> Reply:
         turn.session.more = f"menu:{offset + 1}"
         speech.say(turn.say("menu.say_more"))
         return turn.ask(speech, turn.say("menu.more_reprompt"))
+    if resting:
+        speech.say(turn.say("menu.touch_resting"))
     speech.say(turn.say("menu.list_end"))
     return turn.ask(speech, turn.say("menu.reprompt"))
 

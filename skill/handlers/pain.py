@@ -12,15 +12,20 @@ from skill.engine import comfort, offers, rituals
 from skill.engine.context import Reply
 from skill.engine.spoken import number_words
 from skill.engine.ssml import Speech
+from skill.engine.state import MASSAGE
 from skill.handlers import Handler, Turn
 
 
 def answer(
     turn: Turn, *, level: int | None = None, touch_hurts: bool = False, high_day: bool = False
 ) -> Reply:
-    """Tonight's comfort from the newest report. Outside a ritual: ideas that fit it and a
+    """Tonight's comfort from the newest report ("a high pain day" leaves "touch hurts" as
+    it was). Outside a ritual: ideas that fit it and a
     sentence to say to each other, then an offer; inside one, a short note and back to it
     (the ritual's own steps consult the new comfort)."""
+    said = turn.session.comfort
+    if high_day and said is not None and said.touch_hurts:
+        touch_hurts = True  # a hard day does not make touch welcome again
     changed = comfort.report(turn, level=level, touch_hurts=touch_hurts, high_day=high_day)
     fit = comfort.bucket(turn)
     words = number_words(level) if level is not None else ""
@@ -34,6 +39,10 @@ def answer(
     if fit == "touch":
         turn.session.more = "care:touch"  # who can help, behind "tell me more"
     progress = turn.ritual
+    if progress is not None and fit == "touch" and progress.ritual == MASSAGE:
+        turn.keep(None)  # a massage is touch: it stops here, and touch-free ideas follow
+        speech.say(turn.say("massage.stopped_touch_hurts"))
+        progress = None
     if progress is not None:
         return rituals.carry_on_later(turn, progress, speech)
     speech.say(turn.say(f"pain.ideas.{fit}"))

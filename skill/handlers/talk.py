@@ -83,7 +83,7 @@ def still_talking(turn: Turn) -> Reply:
 def offer_words(turn: Turn, situation: str | None) -> Reply:
     rng = turn.deps.rng
     chosen = situation or rng.choice(situations())
-    lines = turn.content.variants(f"words.{chosen}")
+    lines = turn.lines(f"words.{chosen}")
     seen = turn.session.words_seen
     fresh = [i for i in range(len(lines)) if f"{chosen}:{i}" not in seen]
     index = rng.choice(fresh or list(range(len(lines))))
