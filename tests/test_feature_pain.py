@@ -357,3 +357,18 @@ def test_a_high_pain_day_said_after_touch_hurts_leaves_touch_out(talk: Conversat
     hard = talk.say("HighPainDayIntent")
     assert not said_one_of(hard, "comfort.changed.from_touch"), hard.text
     assert said_one_of(hard, "pain.ideas.touch") and no_hug(hard), hard.text
+
+
+@pytest.mark.parametrize("said", ["11", "100"])
+def test_pain_past_the_top_of_the_scale_counts_as_ten(talk: Conversation, said: str) -> None:
+    """'Eleven' is worse than the worst: a ten, said so, never a skipped number."""
+    talk.say("EveningCheckInIntent")
+    heard = talk.say("PainLevelIntent", level=said)
+    assert said_one_of(heard, "pain.off_scale"), heard.text
+    assert said_one_of(heard, "checkin.pain_heard.high", level="ten"), heard.text
+    talk.say("PainLevelIntent", level="1")
+    idea = talk.say("AMAZON.NextIntent")
+    assert said_one_of(idea, "idea.high"), idea.text
+    talk.new_session()
+    outside = talk.say("PainLevelIntent", level=said)
+    assert said_one_of(outside, "pain.off_scale") and said_one_of(outside, "pain.ideas.high")

@@ -597,8 +597,10 @@ def on_more_time(turn: Turn, progress: Progress) -> Reply:
     return turn.ask(speech, reprompt(turn, step), *step.expects)
 
 
-def on_pain_level(turn: Turn, progress: Progress, level: int | None) -> Reply:
-    """A number at a pain step: that partner's answer, confirmed in words."""
+def on_pain_level(
+    turn: Turn, progress: Progress, level: int | None, *, lead: str | None = None
+) -> Reply:
+    """A number at a pain step: that partner's answer, confirmed in words (after `lead`)."""
     step = step_of(progress)
     assert step is not None and step.kind == "pain"
     if level is None:
@@ -608,7 +610,8 @@ def on_pain_level(turn: Turn, progress: Progress, level: int | None) -> Reply:
         return pain_out_of_turn(turn, progress, step, speaker, level)
     changed = checkin_answer(turn, step.partner or 0, level)
     bucket = level_bucket(level)
-    speech = Speech().say(turn.say(f"checkin.pain_heard.{bucket}", level=number_words(level)))
+    speech = Speech().say(lead) if lead else Speech()
+    speech.say(turn.say(f"checkin.pain_heard.{bucket}", level=number_words(level)))
     if changed:
         speech.say(changed)
     return advance(turn, progress, speech)

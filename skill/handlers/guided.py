@@ -126,24 +126,32 @@ class PainLevelHandler(Handler):
     INTENTS = ("PainLevelIntent",)
 
     def respond(self, turn: Turn) -> Reply:
-        level = _level(slot_value(turn.hi, "level"))
+        raw = slot_value(turn.hi, "level")
+        level = _level(raw)
+        # "Eleven" is worse than the worst, not a number to ask for again: a ten, said so.
+        lead = None
+        if level is None and _whole(raw) is not None:
+            level, lead = 10, turn.say("pain.off_scale")
         progress = turn.ritual
         step = rituals.step_of(progress) if progress is not None else None
         if progress is not None and step is not None and step.kind == "pain":
-            return rituals.on_pain_level(turn, progress, level)
+            return rituals.on_pain_level(turn, progress, level, lead=lead)
         if level is None:
             return turn.ask(
                 Speech().say(turn.say("pain.invalid")), turn.say("pain.reprompt"), "number"
             )
-        return pain.answer(turn, level=level)
+        return pain.answer(turn, level=level, lead=lead)
+
+
+def _whole(raw: str | None) -> int | None:
+    """The whole number Alexa heard, if it heard one ('12'; not '?', '-1' or 'seven')."""
+    return int(raw) if raw is not None and raw.isascii() and raw.isdigit() else None
 
 
 def _level(raw: str | None) -> int | None:
     """A whole number 0..10, or None for anything else (missing, '?', 12, 'seven')."""
-    if raw is None or not (raw.isascii() and raw.isdigit()):
-        return None
-    level = int(raw)
-    return level if 0 <= level <= 10 else None
+    level = _whole(raw)
+    return level if level is not None and 0 <= level <= 10 else None
 
 
 class MoreTimeHandler(Handler):

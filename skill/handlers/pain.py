@@ -17,7 +17,12 @@ from skill.handlers import Handler, Turn
 
 
 def answer(
-    turn: Turn, *, level: int | None = None, touch_hurts: bool = False, high_day: bool = False
+    turn: Turn,
+    *,
+    level: int | None = None,
+    touch_hurts: bool = False,
+    high_day: bool = False,
+    lead: str | None = None,
 ) -> Reply:
     """Tonight's comfort from the newest report ("a high pain day" leaves "touch hurts" as
     it was). Outside a ritual: ideas that fit it and a
@@ -29,7 +34,7 @@ def answer(
     changed = comfort.report(turn, level=level, touch_hurts=touch_hurts, high_day=high_day)
     fit = comfort.bucket(turn)
     words = number_words(level) if level is not None else ""
-    speech = Speech()
+    speech = Speech().say(lead) if lead else Speech()
     if level is not None:
         speech.say(turn.say(f"pain.heard_level.{fit}", level=words))
     else:
