@@ -346,6 +346,7 @@ def run_speaker(args: argparse.Namespace) -> int:
     def stop(*_: object) -> None:
         terminated.set()
         inputs.put(END)
+        inputs.pending.set()  # an answer (or a massage's quiet) playing now stops too
 
     previous = signal.signal(signal.SIGTERM, stop)
     parts.console.print(_welcome(args, parts.matcher.model.invocation))

@@ -468,19 +468,25 @@ class Listener:
         not_caught = Heard(
             None, "voice", at, intent=FALLBACK if expect.talk else None, confidence=confidence
         )
-        addressed = not self.wake or self.session_open()
         if decoded is None or not decoded.words:
             return not_caught if not self.wake else None  # a press always gets an answer
-        if not decoded.accepted:
-            return not_caught if addressed else None  # room talk nobody asked for
         wake = self.recognizer.grammar.wake if self.wake else ()
         said_wake = bool(wake) and list(decoded.words[: len(wake)]) == list(wake)
-        if self.wake and not said_wake and (not self.session_open() or self.playing()):
+        # In wake mode only what was said to the speaker gets "Sorry, I didn't catch that":
+        # words after the wake phrase, or the couple still talking at a talk step (the skill
+        # then gives them more quiet). Anything else, above all while an answer or a timed
+        # ritual's quiet is playing, does nothing at all.
+        playing = self.wake and self.playing()
+        talking = expect.talk and self.session_open() and not playing
+        unclear = not_caught if not self.wake or said_wake or talking else None
+        if not decoded.accepted:
+            return unclear
+        if self.wake and not said_wake and (not self.session_open() or playing):
             return None  # talk in the room (or the speaker itself), not addressed to us
         # Free words understand much as typing does; the grammar's must be a whole sentence.
         found = meaning(self.matcher, decoded.words, expect, wake=wake, exact=not decoded.free)
         if found is None:
-            return not_caught
+            return unclear
         if found.intent is None:
             return Heard("", "button", at, confidence=confidence)  # "close together"
         if self.console is not None:

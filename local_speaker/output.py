@@ -148,10 +148,17 @@ class PlayedOutput(TextOutput):
         def first_audio() -> None:
             self.last_latency_s = time.perf_counter() - started
 
-        with Countdown(self.console, rendered) as countdown:
-            return self.player.play(
-                rendered, interrupt=interrupt, on_tick=countdown.tick, on_first_audio=first_audio
-            )
+        self.playing.set()
+        try:
+            with Countdown(self.console, rendered) as countdown:
+                return self.player.play(
+                    rendered,
+                    interrupt=interrupt,
+                    on_tick=countdown.tick,
+                    on_first_audio=first_audio,
+                )
+        finally:
+            self.playing.clear()
 
 
 class WavOutput(TextOutput):

@@ -193,3 +193,32 @@ def test_the_bedside_speaker_runs_in_every_english_locale(tmp_path: Path, locale
     )
     assert done.returncode == 0, done.stderr
     assert "pain" in done.stdout and "ten" in done.stdout
+
+
+def test_a_systemd_stop_ends_even_a_massage_playing_its_quiet(tmp_path: Path) -> None:
+    """systemd stops with SIGTERM and kills what is still running 90 seconds later: a
+    stop during an answer (here a massage's five minutes of quiet) ends it at once."""
+    import signal
+    import time
+
+    with subprocess.Popen(
+        [str(BINARY), "speaker", "--player", "dd of=/dev/null status=none"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True, env=env_for(tmp_path),
+    ) as proc:  # fmt: skip
+        try:
+            assert proc.stdin is not None and proc.stdout is not None
+            proc.stdin.write("start a massage timer\n")
+            proc.stdin.flush()
+            for line in proc.stdout:  # the answer is playing: its quiet is counted down
+                if "of quiet" in line:
+                    break
+            time.sleep(0.5)
+            stopped = time.monotonic()
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(timeout=30)
+            assert time.monotonic() - stopped < 10, "ended at once, not after the quiet"
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+    assert proc.returncode == 0

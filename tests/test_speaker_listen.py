@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from local_speaker.context import Expecting
 from local_speaker.matcher import Matcher
 from local_speaker.model import FALLBACK, InteractionModel
 from local_speaker.runner import END, Bedside, Heard, Inputs
@@ -308,7 +309,10 @@ def decoded(text: str, garbage: bool = False) -> Any:
         ("close together", False, False, False, ("button", None)),
         ("close together open close together", False, False, False, ("button", None)),
         ("oh my", True, False, False, None),  # room talk while nobody is answered
-        ("oh my", True, True, False, ("voice", "not caught")),
+        ("oh my", True, True, False, None),  # not said to it, though it waits for an answer
+        ("oh my", True, True, True, None),  # nor while a massage's quiet plays
+        ("we should paint the hall", False, True, False, None),  # words, not a command
+        ("close together oh my", True, True, False, ("voice", "not caught")),  # said to it
         ("close together the highs and", False, False, False, ("voice", "not caught")),
     ],
 )
@@ -332,6 +336,26 @@ def test_wake_mode_decides_what_was_for_us(
     source, intent = expected
     got = "not caught" if heard.text is None else MATCHER.understand(heard.text).intent
     assert (heard.source, got) == (source, intent)
+
+
+@pytest.mark.parametrize(("playing", "expected"), [(False, FALLBACK), (True, "nothing")])
+def test_wake_mode_at_a_talk_step_hears_the_couple_still_talking(
+    playing: bool, expected: str
+) -> None:
+    """At a talk step what is not a command is the couple talking: the skill hears its
+    fallback intent and gives more quiet; while the talk time itself plays, nothing."""
+    listener = Listener(
+        _Stub(),  # type: ignore[arg-type]
+        MATCHER,
+        Inputs(),
+        mic_command="true",
+        wake=True,
+        session_open=lambda: True,
+        playing=lambda: playing,
+    )
+    talk = Expecting(frozenset(), talk=True)
+    heard = listener.heard(decoded("i felt so tired today", True), at=0.0, expect=talk)
+    assert (heard.intent if heard is not None else "nothing") == expected
 
 
 def test_push_to_talk_stops_playback_at_once_and_a_silent_press_is_answered() -> None:

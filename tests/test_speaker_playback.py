@@ -150,3 +150,23 @@ def test_played_output_renders_plays_and_shows_the_words() -> None:
     assert len(player.played) == 1 and player.played[0].seconds > 6
     assert "Hold on. (6 s of quiet) Done." in buffer.getvalue()
     assert out.last_latency_s is not None and out.last_latency_s < 1.0
+
+
+def test_played_output_says_when_it_is_playing() -> None:
+    """Wake mode ignores words without the wake phrase while an answer plays (the speaker
+    hearing itself, or the room during a massage's quiet): it must know when that is."""
+    from tests.test_speaker_ssml import FakeSynth
+
+    player = FakePlayer()
+    out = PlayedOutput(Console(file=io.StringIO()), Voice(FakeSynth()), player)
+    during: list[bool] = []
+    play = player.play
+
+    def noting(*args, **kwargs):  # type: ignore[no-untyped-def]
+        during.append(out.playing.is_set())
+        return play(*args, **kwargs)
+
+    player.play = noting  # type: ignore[method-assign]
+    assert not out.playing.is_set()
+    out.speak('<speak>Hold on. <break time="2s"/> Done.</speak>', heard_at=time.perf_counter())
+    assert during == [True] and not out.playing.is_set()
