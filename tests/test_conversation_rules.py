@@ -304,3 +304,28 @@ def test_after_a_question_next_or_skip_gives_another_and_no_is_not_goodbye(
         assert said_one_of(reply, "question.still_talking")
     else:
         assert reply.text != first.text and not said_one_of(reply, "question.still_talking")
+
+
+@pytest.mark.parametrize("said", ["MoreTimeIntent", "AMAZON.YesIntent", "MoreIntent"])
+def test_after_a_question_still_talking_gets_more_quiet(talk: Conversation, said: str) -> None:
+    """'We're still talking', a 'yeah' to each other, 'tell me more': more quiet, not a
+    menu of rituals over their talk."""
+    talk.say("QuestionIntent")
+    reply = talk.say(said)
+    assert said_one_of(reply, "question.still_talking"), reply.text
+    assert reply.measured.quiet_ms >= 30_000 and not reply.ended
+    assert not said_one_of(reply, "launch.choices"), reply.text
+
+
+@pytest.mark.parametrize("said", ["MoreIntent", "AnotherOneIntent"])
+def test_at_a_partners_turn_tell_me_more_or_one_more_is_said_to_each_other(
+    talk: Conversation, said: str
+) -> None:
+    """The listening reminder suggests 'tell me more' to the partner: at a talk step it
+    and 'one more' mean they are still talking, never a random question or 'nothing to
+    read'."""
+    talk.say("HighsAndLowsIntent")
+    reply = talk.say(said)
+    assert said_one_of(reply, "talk.still_talking"), reply.text
+    assert not said_one_of(reply, "more.nothing") and not reply.ended
+    assert reply.measured.quiet_ms >= 20_000

@@ -39,3 +39,36 @@ def test_help_inside_the_ritual_explains_its_controls(talk: Conversation) -> Non
     talk.say("HighsAndLowsIntent")
     reply = talk.say("AMAZON.HelpIntent")
     assert "next" in reply.text and "more time" in reply.text and not reply.ended
+
+
+def test_a_skipped_turn_is_not_thanked_for_what_was_shared(talk: Conversation) -> None:
+    """'Skip' at the low is not 'thank you for letting your partner in on it': it moves
+    on plainly, as 'no' does."""
+    talk.say("HighsAndLowsIntent")
+    talk.say("AMAZON.NextIntent")  # the first low
+    skipped = talk.say("SkipIntent")
+    assert said_one_of(skipped, "talk.moving_on"), skipped.text
+    assert "thank" not in skipped.text.lower(), skipped.text
+
+
+def test_a_skipped_feeling_in_the_weekly_check_in_is_not_praised_as_honest(
+    talk: Conversation,
+) -> None:
+    talk.say("WeeklyCheckInIntent")
+    talk.say("AMAZON.NextIntent")
+    talk.say("AMAZON.NextIntent")
+    first = talk.say("SkipIntent")
+    second = talk.say("SkipIntent")
+    for reply in (first, second):
+        assert said_one_of(reply, "talk.moving_on"), reply.text
+        assert not said_one_of(reply, "ack.hard"), reply.text
+
+
+def test_repeat_after_help_says_the_step_again(talk: Conversation) -> None:
+    """Help says 'say repeat to hear this step again': repeat then gives the step (whose
+    turn, and what to talk about), not the help once more."""
+    step = talk.say("HighsAndLowsIntent")
+    talk.say("AMAZON.HelpIntent")
+    again = talk.say("AMAZON.RepeatIntent")
+    assert not said_one_of(again, "help.in_ritual", ritual_name="highs and lows"), again.text
+    assert again.text and step.text.endswith(again.text), (step.text, again.text)

@@ -388,6 +388,7 @@ def step_speech(turn: Turn, progress: Progress, speech: Speech | None = None) ->
     """Speak the step the ritual waits on, and wait for the couple."""
     speech = speech or Speech()
     turn.session.aside = False
+    turn.session.another = None  # "another one" now means the step, not an aside before it
     ritual = ritual_of(progress)
     if ritual.timed:
         return play_part(turn, progress, speech)
@@ -531,6 +532,8 @@ def on_skip(turn: Turn, progress: Progress) -> Reply:
     if step is not None and step.kind == "pain":
         speech.say(turn.say("checkin.pain_skipped"))
         return advance(turn, progress, speech)
+    if step is not None and step.after:  # its thanks are for what was shared, not a skip
+        return advance(turn, progress, speech.say(turn.say("talk.moving_on")))
     return on_next(turn, progress, speech)
 
 

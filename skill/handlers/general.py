@@ -83,7 +83,8 @@ class HelpHandler(Handler):
             if first is not None:
                 partner = rituals.spoken_name(turn, first)
                 speech.say(turn.say("help.go_first", partner=partner))
-            return turn.ask(speech, rituals.reprompt(turn, step), *step.expects)
+            # Help is beside the step: "say repeat to hear this step again" gives the step.
+            return turn.ask_beside(speech, rituals.reprompt(turn, step), *step.expects)
         what, _, page = (turn.session.more or "").partition(":")
         if what == "help" and page.isdigit():
             return read_help(turn, int(page))  # asked again: read on
@@ -121,11 +122,19 @@ class MoreHandler(Handler):
             return read_menu(turn, int(offset))
         if what == "help" and offset.isdigit():
             return read_help(turn, int(offset))
+        progress = turn.ritual
         if what == "care":
             turn.session.more = None
-            return turn.ask(
-                Speech().say(turn.say("pain.professional_help")), turn.say("launch.reprompt")
-            )
+            speech = Speech().say(turn.say("pain.professional_help"))
+            if progress is not None:  # said in a ritual: it waits for them
+                return rituals.carry_on_later(turn, progress, speech)
+            return turn.ask(speech, turn.say("launch.reprompt"))
+        # "Tell me more" with nothing being read is said to each other, as the listening
+        # reminder suggests: at a talk step (or after a question) they are still talking.
+        if progress is not None:
+            return rituals.on_unclear(turn, progress)
+        if turn.after_question:
+            return talk.still_talking(turn)
         return nothing_here(turn, Speech().say(turn.say("more.nothing")))
 
 

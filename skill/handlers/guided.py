@@ -161,6 +161,8 @@ class MoreTimeHandler(Handler):
 
     def respond(self, turn: Turn) -> Reply:
         progress = turn.ritual
+        if progress is None and turn.after_question:  # "we're still talking"
+            return talk.still_talking(turn)
         if progress is None:
             return nothing_here(turn, Speech().say(turn.say("talk.no_clock")))
         return rituals.on_more_time(turn, progress)
@@ -204,8 +206,8 @@ class YesNoHandler(Handler):
             if step.kind == "idea":
                 return rituals.on_next(turn, progress)
             return rituals.on_unclear(turn, progress)
+        if turn.after_question:  # "yeah" or "no" in the middle of their talk
+            return talk.still_talking(turn)
         if yes:
             return nothing_here(turn, Speech().say(turn.say("yes.nothing_pending")))
-        if turn.after_question:  # "no" in the middle of their talk: not a goodbye
-            return talk.still_talking(turn)
         return turn.tell(Speech().say(turn.say("no.nothing_pending")))
