@@ -326,6 +326,35 @@ def test_forget_everything_removes_the_reminder_too(
     assert store.load(talk.user) in ({}, None)
 
 
+def test_forget_everything_says_so_when_the_reminder_could_not_be_removed(
+    talk: Conversation, store, api: FakeRemindersApi
+) -> None:  # type: ignore[no-untyped-def]
+    """The reminder's id is erased with the rest, so 'cancel our reminder' can no longer
+    reach it: when it could not be deleted, the couple hears where to remove it."""
+    with_reminder(talk, store, api)
+    api.delete_status = 500
+    send(talk, api, "ForgetUsIntent")
+    done = send(talk, api, "AMAZON.YesIntent")
+    assert said_one_of(done, "forget.done") and said_one_of(done, "forget.reminder_left")
+    assert "Alexa app" in done.text and store.load(talk.user) in ({}, None)
+
+
+def test_forget_everything_from_the_bedside_points_to_the_alexa_app_for_the_reminder(
+    talk: Conversation, store, api: FakeRemindersApi
+) -> None:  # type: ignore[no-untyped-def]
+    with_reminder(talk, store, api)
+    talk.say("ForgetUsIntent")  # no API token: the offline speaker cannot reach it
+    done = talk.say("AMAZON.YesIntent")
+    assert said_one_of(done, "forget.reminder_left"), done.text
+    assert api.calls == []
+
+
+def test_forget_everything_without_a_reminder_mentions_none(talk: Conversation) -> None:
+    talk.say("ForgetUsIntent")
+    done = talk.say("AMAZON.YesIntent")
+    assert said_one_of(done, "forget.done") and "reminder" not in done.text.lower()
+
+
 def test_disabling_the_skill_erases_the_reminder_id(
     talk: Conversation, store, api: FakeRemindersApi
 ) -> None:  # type: ignore[no-untyped-def]

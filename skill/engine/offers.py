@@ -31,8 +31,11 @@ def choices(turn: Turn, speech: Speech) -> Reply:
 
 
 def forget_yes(turn: Turn, offer: Offer) -> Reply:
-    reminders.forget(turn)
-    reply = turn.tell(Speech().say(turn.say("forget.done")))
+    gone = reminders.forget(turn)
+    speech = Speech().say(turn.say("forget.done"))
+    if not gone:
+        speech.say(turn.say("forget.reminder_left"))
+    reply = turn.tell(speech)
     reply.erase = True
     return reply
 

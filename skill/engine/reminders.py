@@ -123,11 +123,14 @@ def cancel(turn: Turn) -> Speech:
     return Speech().say(turn.say("reminder.cancelled"))
 
 
-def forget(turn: Turn) -> None:
-    """Before the couple's record is erased: their reminder goes too, where it can."""
+def forget(turn: Turn) -> bool:
+    """Before the couple's record is erased: their reminder goes too, where it can. False
+    when one may still be set (no way to reach Alexa's reminders here, or it failed):
+    the couple is then told where to remove it, since its id is erased with the rest."""
     reminder_id = turn.couple.reminder_id
-    if reminder_id is not None and turn.reminders.available:
-        turn.reminders.delete(reminder_id)
+    if reminder_id is None:
+        return True
+    return turn.reminders.available and turn.reminders.delete(reminder_id)
 
 
 # -- words ---------------------------------------------------------------------------
