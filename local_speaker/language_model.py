@@ -17,15 +17,12 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from functools import cache
-from pathlib import Path
 
 from local_speaker import context
 from local_speaker.grammar import Builder
 from local_speaker.model import InteractionModel
-from local_speaker.normalize import Wrappers, wrappers
+from local_speaker.normalize import Wrappers, background_words, wrappers
 
-BACKGROUND = Path(__file__).with_name("background_words.txt")
 # Share of the unigram probability that goes to everyday words rather than the model's.
 # On the tuning set 0.007 and 0.06 both let a fifth more room talk through than 0.02.
 BACKGROUND_SHARE = 0.02
@@ -36,17 +33,6 @@ START, END = "<s>", "</s>"
 
 Gram = tuple[str, ...]
 Weights = defaultdict[Gram, float]  # fractional counts
-
-
-@cache
-def background_words(path: Path = BACKGROUND) -> tuple[tuple[str, float], ...]:
-    """Everyday words and their log10 probabilities, most common first (read once)."""
-    out = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if line and not line.startswith("#"):
-            word, logp = line.split("\t")
-            out.append((word, float(logp)))
-    return tuple(out)
 
 
 def sentences(

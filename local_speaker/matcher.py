@@ -33,7 +33,7 @@ from local_speaker.model import (
     ModelError,
     SlotValue,
 )
-from local_speaker.normalize import Normalizer, wrappers
+from local_speaker.normalize import Normalizer, background_words, wrappers
 
 log = logging.getLogger("close_together.speaker")
 
@@ -49,6 +49,7 @@ MAX_UNKNOWN = 3  # and always fewer than the words that matched
 MIN_LITERALS_FOR_FREE_TEXT = 2
 MAX_SPAN = {NUMBER: 5, DURATION: 9, FIRST_NAME: 2, SEARCH_QUERY: 12}
 DEFAULT_FREE_SPAN = 4
+EVERYDAY_NOT_NAMES = 1000  # the most common English words: never taken as a first name
 
 RESOLVED = "ER_SUCCESS_MATCH"
 UNRESOLVED = "ER_SUCCESS_NO_MATCH"
@@ -127,6 +128,11 @@ class Matcher:
         self._values = {
             name: self._value_table(values) for name, values in model.slot_types.items()
         }
+        # Everyday words heard where a name could go are the words, not a name, unless
+        # the phrase data lists them as names ("mark", "will").
+        names = {n.lower() for n in model.phrases.grammar_values.get(FIRST_NAME, ())}
+        common = [w for w, _ in background_words()[:EVERYDAY_NOT_NAMES]]
+        self._everyday = frozenset(common) - names
         self.patterns = self._compile()
 
     # -- building ----------------------------------------------------------------
@@ -331,6 +337,8 @@ class Matcher:
         if slot.type in self._values:
             return SlotFill(spoken, None, UNRESOLVED), FREE_CAPTURE_COST + 1
         if slot.type == FIRST_NAME:
+            if any(w in self._everyday for w in words):
+                return None  # "it's fine", "that's enough", "this is hard": no one's name
             return SlotFill(" ".join(w.capitalize() for w in words)), FREE_CAPTURE_COST
         return SlotFill(spoken), FREE_CAPTURE_COST
 

@@ -10,6 +10,8 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 
 from local_speaker.model import InteractionModel, Phrases
 from skill.engine.spoken import number_words
@@ -41,6 +43,19 @@ _SLOT = re.compile(r"\{[^{}\s]+\}")
 # command once this many intents use it; fewer is that intent's own wording.
 MIN_INTENTS_FOR_WRAPPER = 3
 MAX_WRAPPER_WORDS = 3
+BACKGROUND = Path(__file__).with_name("background_words.txt")
+
+
+@cache
+def background_words(path: Path = BACKGROUND) -> tuple[tuple[str, float], ...]:
+    """Everyday English words and their log10 probabilities, most common first (read
+    once): the speech model's background, and words no one is named."""
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            word, logp = line.split("\t")
+            out.append((word, float(logp)))
+    return tuple(out)
 
 
 def _numeral_words(match: re.Match[str]) -> str:

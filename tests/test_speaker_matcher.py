@@ -399,3 +399,17 @@ def test_a_minus_sign_is_kept_so_minus_one_is_never_one(typed: str, level: str) 
     minus one, it is out of range and asked again (tests/test_conversation_rules)."""
     understood = MATCHER.understand(typed)
     assert understood.intent == "PainLevelIntent" and understood.slots["level"].value == level
+
+
+@pytest.mark.parametrize("text", ["it's fine", "that's enough", "this is hard", "it's okay"])
+def test_everyday_words_are_not_taken_for_a_name(text: str) -> None:
+    """'It's fine' at the hug offer is not someone saying their name is Fine."""
+    assert MATCHER.understand(text).intent != "ThisIsIntent"
+
+
+@pytest.mark.parametrize(
+    ("text", "name"), [("this is priya", "Priya"), ("call me will", "Will"), ("it's sam", "Sam")]
+)
+def test_names_are_still_names(text: str, name: str) -> None:
+    slots = MATCHER.understand(text).slots
+    assert [fill.value for fill in slots.values()] == [name]
