@@ -31,6 +31,7 @@ from local_speaker.envelopes import (
 )
 from local_speaker.matcher import Matcher, SlotFill, Understanding
 from local_speaker.model import FALLBACK
+from skill.handlers.interceptors import logged_intent
 
 log = logging.getLogger("close_together.speaker")
 
@@ -226,7 +227,8 @@ class Session:
             self._reprompt = reprompt
             self._reprompted = False
             self._elicit = self._elicit_from(response)
-        log.debug("request %s intent=%s ended=%s", request_type, intent or "-", ended)
+        shown = logged_intent(intent) if intent else "-"
+        log.debug("request %s intent=%s ended=%s", request_type, shown, ended)
         return Reply(
             "response",
             ssml,

@@ -59,7 +59,8 @@ def test_logs_of_a_full_ritual_hold_no_personal_values(talk: Conversation, store
             reply = talk.launch() if intent == "LaunchRequest" else talk.say(intent, **slots)
             spoken.append(reply.text)
     logged = caplog.text
-    assert "intent=PainLevelIntent" in logged and "ms=" in logged  # we do log shape and timing
+    assert "intent=EveningCheckInIntent" in logged and "ms=" in logged  # shape and timing
+    assert "PainLevel" not in logged and "intent=health-report" in logged  # not how it hurts
     for secret in (*NAMES, talk.user, "PT95S", "seventeen", "diary", "secret"):
         assert secret not in logged, secret
     for text in spoken:

@@ -222,3 +222,22 @@ def test_a_systemd_stop_ends_even_a_massage_playing_its_quiet(tmp_path: Path) ->
             if proc.poll() is None:
                 proc.kill()
     assert proc.returncode == 0
+
+
+def test_even_verbose_logs_never_say_how_anyone_hurts(tmp_path: Path) -> None:
+    """With -v the journal gets each request's shape and timing, but a pain report or
+    'touch hurts' only as a health report, never by name."""
+    with (tmp_path / "journal").open("w+") as journal:
+        status = os.fstat(journal.fileno())
+        done = subprocess.run(
+            [str(BINARY), "speaker", "-v", "--wav-dir", str(tmp_path / "wav")],
+            input="touch hurts today\nmy pain is nine\nit's a high pain day\n",
+            stdout=journal, stderr=journal, text=True, timeout=60,
+            env={**env_for(tmp_path), "JOURNAL_STREAM": f"{status.st_dev}:{status.st_ino}"},
+        )  # fmt: skip
+        journal.seek(0)
+        printed = journal.read()
+    assert done.returncode == 0, printed
+    assert "intent=health-report" in printed, printed
+    for telling in ("TouchHurts", "PainLevel", "HighPain", "nine", "touch"):
+        assert telling not in printed, (telling, printed)
