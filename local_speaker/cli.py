@@ -212,7 +212,14 @@ def _build(
         output = WavOutput(console, voice, directory=wav_dir, file=wav_file)
     else:
         player, reason = find_player(args.player)
-        if player is None:
+        if player is None and not words_belong_on_stdout():
+            # Under systemd the words are not printed either (they may be a pain report).
+            console.print(
+                f"[yellow]{reason}[/]: nothing can be heard, and answers are not written "
+                "to the journal (use --wav-dir to write audio, or --player)."
+            )
+            output = TextOutput(console)
+        elif player is None:
             console.print(
                 f"[yellow]{reason}[/]: printing what I would say instead "
                 "(use --wav-dir or --wav to write audio)."

@@ -241,3 +241,19 @@ def test_even_verbose_logs_never_say_how_anyone_hurts(tmp_path: Path) -> None:
     assert "intent=health-report" in printed, printed
     for telling in ("TouchHurts", "PainLevel", "HighPain", "nine", "touch"):
         assert telling not in printed, (telling, printed)
+
+
+def test_without_a_device_under_systemd_it_does_not_promise_to_print(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Under systemd the words are not printed (they may be a pain report), so the notice
+    says nothing will be heard rather than 'printing what I would say instead'."""
+    monkeypatch.setattr(
+        "local_speaker.playback.find_player", lambda command=None: (None, "no audio device found")
+    )
+    monkeypatch.setattr("local_speaker.output.words_belong_on_stdout", lambda: False)
+    code = main(["say", "start a hug timer", "--db", str(tmp_path / "s.sqlite3")])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "printing what I would say" not in out and "--wav-dir" in out
+    assert "quiet" not in out
