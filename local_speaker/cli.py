@@ -12,6 +12,7 @@ import argparse
 import logging
 import signal
 import sys
+import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -241,13 +242,24 @@ def _latency_printer(console: Console, enabled: bool) -> Callable[[float], None]
     return show
 
 
-def _unwritable(path: Path) -> str | None:
-    """Why a WAV cannot be written at `path` (None: it can be tried)."""
-    if path.is_dir():
-        return "it is a folder"
-    if not path.parent.is_dir():
-        return f"there is no folder {path.parent}"
-    return None
+def _unwritable(path: Path, *, folder: bool = False) -> str | None:
+    """Why answers cannot be written at `path`, a WAV file or (`folder`) a folder of them,
+    found by trying (None: they can). A folder is made if it is missing."""
+    try:
+        if folder:
+            if path.exists() and not path.is_dir():
+                return "it is a file, not a folder"
+            path.mkdir(parents=True, exist_ok=True)
+            with tempfile.TemporaryFile(dir=path):
+                return None
+        if path.is_dir():
+            return "it is a folder"
+        if not path.parent.is_dir():
+            return f"there is no folder {path.parent}"
+        with path.open("ab"):
+            return None
+    except OSError as exc:
+        return exc.strerror or type(exc).__name__
 
 
 def run_say(args: argparse.Namespace) -> int:
@@ -301,6 +313,9 @@ def run_speaker(args: argparse.Namespace) -> int:
     from local_speaker.model import ModelError
     from local_speaker.tts import SpeechError
 
+    if args.wav_dir is not None and (problem := _unwritable(args.wav_dir, folder=True)):
+        print(f"close-together: cannot write to {args.wav_dir}: {problem}", file=sys.stderr)
+        return 2
     try:
         parts = _build(args, wav_dir=args.wav_dir)
     except ModelError as exc:

@@ -257,3 +257,32 @@ def test_without_a_device_under_systemd_it_does_not_promise_to_print(
     assert code == 0
     assert "printing what I would say" not in out and "--wav-dir" in out
     assert "quiet" not in out
+
+
+@pytest.mark.parametrize(
+    ("command", "where"),
+    [
+        ("say", "a file in /proc"),
+        ("speaker", "an existing file"),
+        ("speaker", "a folder in /proc"),
+    ],
+)
+def test_answers_that_cannot_be_written_are_one_line_and_nothing_is_logged(
+    tmp_path: Path, command: str, where: str
+) -> None:
+    """A path the answers cannot go to is said in one line before anything happens: no
+    traceback, and no hug recorded that was never heard."""
+    target = {
+        "a file in /proc": ["--wav", "/proc/close-together.wav"],
+        "an existing file": ["--wav-dir", str(tmp_path / "afile")],
+        "a folder in /proc": ["--wav-dir", "/proc/close-together"],
+    }[where]
+    (tmp_path / "afile").write_text("")
+    args = [str(BINARY), command, *(["hug"] if command == "say" else []), *target]
+    done = subprocess.run(
+        args, input="hug\n", capture_output=True, text=True, timeout=60, env=env_for(tmp_path)
+    )
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1 and "cannot write" in done.stderr
+    db = tmp_path / "store.sqlite3"
+    assert not db.exists() or stored_kinds(db) == []
