@@ -9,6 +9,7 @@ from __future__ import annotations
 import array
 import math
 import operator
+import struct
 import wave
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -50,8 +51,15 @@ def read_wav(path: Path | str) -> Pcm:
         with wave.open(str(path), "rb") as wav:
             channels, width, rate = wav.getnchannels(), wav.getsampwidth(), wav.getframerate()
             frames = wav.readframes(wav.getnframes())
-    except (OSError, EOFError, wave.Error) as exc:
-        raise AudioError(f"cannot read {Path(path).name}: {exc}") from exc
+    except wave.Error as exc:
+        found = _extensible(Path(path))  # what many recorders write; wave refuses it
+        if found is None:
+            raise AudioError(f"cannot read {Path(path).name}: {exc}") from exc
+        channels, width, rate, frames = found
+    except EOFError as exc:
+        raise AudioError(f"cannot read {Path(path).name}: the file ends early") from exc
+    except OSError as exc:
+        raise AudioError(f"cannot read {Path(path).name}: {exc.strerror or exc}") from exc
     if width != SAMPLE_WIDTH:
         raise AudioError(f"{Path(path).name}: only 16-bit WAV is supported")
     if rate <= 0:
@@ -65,6 +73,34 @@ def read_wav(path: Path | str) -> Pcm:
     elif channels != 1:
         raise AudioError(f"{Path(path).name}: {channels} channels")
     return Pcm(samples, rate)
+
+
+# WAVE_FORMAT_EXTENSIBLE, and the start of its PCM sub-format's GUID.
+_EXTENSIBLE, _PCM_GUID_START = 0xFFFE, b"\x01\x00\x00\x00\x00\x00\x10\x00"
+
+
+def _extensible(path: Path) -> tuple[int, int, int, bytes] | None:
+    """Channels, sample width, rate and frames of a WAVE_FORMAT_EXTENSIBLE file holding
+    plain PCM (Python's wave module reads only the older header); None for anything else."""
+    data = path.read_bytes()
+    if data[:4] != b"RIFF" or data[8:12] != b"WAVE":
+        return None
+    at, fmt, frames = 12, None, None
+    while at + 8 <= len(data):
+        name, size = data[at : at + 4], struct.unpack("<I", data[at + 4 : at + 8])[0]
+        body = data[at + 8 : at + 8 + size]
+        if name == b"fmt ":
+            fmt = body
+        elif name == b"data":
+            frames = body
+        at += 8 + size + (size & 1)
+    if fmt is None or frames is None or len(fmt) < 40:
+        return None
+    tag, channels, rate, _, align, bits = struct.unpack("<HHIIHH", fmt[:16])
+    if tag != _EXTENSIBLE or fmt[24:32] != _PCM_GUID_START or not channels:
+        return None
+    width = align // channels
+    return channels, width, rate, frames[: len(frames) - len(frames) % align]
 
 
 def write_wav(path: Path | str, chunks: Iterable[bytes], rate: int = RATE) -> None:

@@ -42,11 +42,21 @@ def _volume(value: str) -> float:
     return number
 
 
+def _rate(text: str) -> int:
+    try:
+        number = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text}") from None
+    if not 60 <= number <= 400:
+        raise argparse.ArgumentTypeError("speaking rate is 60 to 400 words per minute")
+    return number
+
+
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--db", type=Path, help="SQLite file (default: the service's own)")
     parser.add_argument("--voice", help="pyttsx3 voice id, e.g. gmw/en-us or en-us+f3")
     parser.add_argument(
-        "--rate", type=int, default=None, help="speaking rate in words per minute (default 165)"
+        "--rate", type=_rate, default=None, help="speaking rate in words per minute (default 165)"
     )
     parser.add_argument(
         "--volume",
@@ -154,6 +164,9 @@ def add_hear(subparsers: Subparsers) -> None:
     hear.add_argument("--json", action="store_true", help="one JSON object per line")
     hear.add_argument(
         "--model", type=Path, default=None, help="interaction model JSON (default: the skill's own)"
+    )
+    hear.add_argument(
+        "--locale", choices=LOCALES, default=None, help="the English the couple speaks"
     )
     hear.set_defaults(func=run_hear)
 
@@ -427,9 +440,10 @@ def run_hear(args: argparse.Namespace) -> int:
     from local_speaker.matcher import Matcher
     from local_speaker.model import InteractionModel, ModelError
     from local_speaker.runner import Inputs
+    from skill.config import Config
 
     try:
-        model = InteractionModel.load(args.model)
+        model = InteractionModel.load(args.model, locale=args.locale or Config.from_env().locale)
         recognizer = Recognizer(model)
     except (ModelError, ListenError) as exc:
         print(f"close-together: {exc}", file=sys.stderr)

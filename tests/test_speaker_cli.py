@@ -286,3 +286,12 @@ def test_answers_that_cannot_be_written_are_one_line_and_nothing_is_logged(
     assert len(done.stderr.strip().splitlines()) == 1 and "cannot write" in done.stderr
     db = tmp_path / "store.sqlite3"
     assert not db.exists() or stored_kinds(db) == []
+
+
+@pytest.mark.parametrize("rate", ["0", "-50", "fast", "2000"])
+def test_a_speaking_rate_no_one_could_follow_is_refused(
+    rate: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        main(["say", "hug", "--rate", rate])
+    assert stopped.value.code == 2 and "--rate" in capsys.readouterr().err

@@ -352,6 +352,22 @@ def recording(path: Path, text: str, *, rate: int, channels: int = 1, hiss: bool
     return path
 
 
+def extensible(path: Path) -> Path:
+    """The same WAV with the WAVE_FORMAT_EXTENSIBLE header many recorders write."""
+    import struct
+    import wave
+
+    with wave.open(str(path), "rb") as wav:
+        channels, rate, frames = wav.getnchannels(), wav.getframerate(), wav.readframes(-1)
+    align = 2 * channels
+    guid = b"\x01\x00\x00\x00\x00\x00\x10\x00\x80\x00\x00\xaa\x00\x38\x9b\x71"
+    fmt = struct.pack("<HHIIHHHHI", 0xFFFE, channels, rate, rate * align, align, 16, 22, 16, 3)
+    body = b"WAVE" + b"fmt " + struct.pack("<I", len(fmt + guid)) + fmt + guid
+    body += b"data" + struct.pack("<I", len(frames)) + frames
+    path.write_bytes(b"RIFF" + struct.pack("<I", len(body)) + body)
+    return path
+
+
 @needs_speech
 def test_hear_takes_a_wav_at_a_phone_s_rate_mono_or_stereo(tmp_path: Path) -> None:
     pytest.importorskip("pocketsphinx")
@@ -359,6 +375,7 @@ def test_hear_takes_a_wav_at_a_phone_s_rate_mono_or_stereo(tmp_path: Path) -> No
         recording(tmp_path / "usual.wav", "start a hug timer", rate=16000),
         recording(tmp_path / "phone.wav", "start a hug timer", rate=48000, channels=2),
         recording(tmp_path / "hiss.wav", "start a hug timer", rate=44100, hiss=True),
+        extensible(recording(tmp_path / "rec.wav", "start a hug timer", rate=48000, channels=2)),
     ]
     done = subprocess.run(
         [str(BINARY), "hear", *map(str, files), "--json"],
@@ -366,7 +383,7 @@ def test_hear_takes_a_wav_at_a_phone_s_rate_mono_or_stereo(tmp_path: Path) -> No
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     heard = [json.loads(line) for line in done.stdout.splitlines()]
-    assert [line["intent"] for line in heard] == ["HugTimerIntent"] * 3, heard
+    assert [line["intent"] for line in heard] == ["HugTimerIntent"] * 4, heard
 
 
 @pytest.mark.parametrize("rate", [48000, 44100, 22050])
