@@ -72,3 +72,19 @@ def test_repeat_after_help_says_the_step_again(talk: Conversation) -> None:
     again = talk.say("AMAZON.RepeatIntent")
     assert not said_one_of(again, "help.in_ritual", ritual_name="highs and lows"), again.text
     assert again.text and step.text.endswith(again.text), (step.text, again.text)
+
+
+def test_goodnight_at_the_last_turn_ends_highs_and_lows_rather_than_pausing_it(
+    talk: Conversation, store, clock
+) -> None:  # type: ignore[no-untyped-def]
+    talk.say("HighsAndLowsIntent")
+    for _ in range(5):  # to the second appreciation, the last turn
+        talk.say("AMAZON.NextIntent")
+    night = talk.say("AMAZON.StopIntent")  # "goodnight"
+    assert night.ended and not said_one_of(night, "pause.in_ritual"), night.text
+    stored = store.load(talk.user)
+    assert [e["kind"] for e in stored["practice_log"]] == ["highs_lows"]
+    assert not stored.get("progress"), "nothing left to pick up tomorrow"
+    clock.advance(3600)
+    talk.new_session()
+    assert "partway" not in talk.launch().text

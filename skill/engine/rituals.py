@@ -279,6 +279,11 @@ def steps_of(progress: Progress) -> tuple[Step, ...]:
     return tuple(steps[i] for i in order_of(progress))
 
 
+def at_last_step(progress: Progress) -> bool:
+    """The ritual waits on its last talk step (a timed ritual never counts)."""
+    return step_of(progress) is not None and progress.step == length_of(progress) - 1
+
+
 def step_of(progress: Progress) -> Step | None:
     """The talk step the ritual waits on (None for timed rituals)."""
     ritual = ritual_of(progress)

@@ -13,7 +13,7 @@ from skill.engine import offers, rituals
 from skill.engine.context import Deps, Reply
 from skill.engine.ssml import Speech
 from skill.errors import StorageError
-from skill.handlers import Handler, Turn, talk, to_response
+from skill.handlers import Handler, Turn, intent_name, talk, to_response
 from skill.handlers.guided import nothing_here
 from skill.handlers.menu import read_menu
 from skill.handlers.turn import forget
@@ -188,6 +188,9 @@ class GoFirstHandler(FallbackHandler):
         return reply
 
 
+ENDINGS = frozenset({"AMAZON.StopIntent", "AMAZON.CancelIntent"})  # "goodnight", "stop"
+
+
 class StopHandler(Handler):
     """Stop, Cancel, Pause ('I need a break') and NavigateHome all end warmly."""
 
@@ -200,6 +203,14 @@ class StopHandler(Handler):
 
     def respond(self, turn: Turn) -> Reply:
         progress = turn.ritual
+        if (
+            progress is not None
+            and intent_name(turn.hi) in ENDINGS
+            and rituals.at_last_step(progress)
+        ):
+            # "Goodnight" at the last turn of highs and lows is its end, not a break to
+            # pick up tomorrow: it is done (and logged); at the closing offer, a no.
+            return rituals.finish(turn, progress, Speech())
         if progress is not None:
             turn.keep(progress)
             turn.session.progress = None
