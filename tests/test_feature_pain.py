@@ -372,3 +372,17 @@ def test_pain_past_the_top_of_the_scale_counts_as_ten(talk: Conversation, said: 
     talk.new_session()
     outside = talk.say("PainLevelIntent", level=said)
     assert said_one_of(outside, "pain.off_scale") and said_one_of(outside, "pain.ideas.high")
+
+
+@pytest.mark.parametrize("level", ["5", "6"])
+def test_a_middling_day_picks_only_the_lightest_touch_from_the_menu(
+    talk: Conversation, level: str
+) -> None:
+    """A middling day is for hands and hair, not long hugs or foot rubs, which the menu
+    keeps for easier days (the lightest touch first, as the pain ideas say)."""
+    talk.say("PainLevelIntent", level=level)
+    heard = [talk.say("PickFromMenuIntent").text]
+    heard += [talk.say("AnotherOneIntent").text for _ in range(12)]
+    picked = {item for text in heard for item in STARTER["physical"] if item in text}
+    assert picked, "touch still fits a middling day"
+    assert not picked & {"long hugs", "foot rubs"}, picked

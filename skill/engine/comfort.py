@@ -28,6 +28,8 @@ FITTING_KINDS = {
 }
 FALLBACK_KINDS = {"high": ("shared",), "touch": ("shared",), "unsure": ("shared",)}
 STARTER_KEYS = {kind: f"menu.starter.{kind}" for kind in ("physical", "emotional", "shared")}
+# Words of touch that asks more of a body than hands or hair: left out on a middling day.
+FULLER_TOUCH = "menu.fuller_touch_words"
 # Question decks that are about touch: not offered while touch hurts.
 TOUCH_DECKS = frozenset({"physical"})
 
@@ -104,6 +106,9 @@ def pick_menu_item(
     items = menu_items(turn)
     kinds = FITTING_KINDS.get(fit, FITTING_KINDS["unknown"])
     fitting = [i for i in items if i.kind in kinds]
+    if fit == "middle":  # the lightest touch only: hands and hair, not hugs or foot rubs
+        fuller = {w for line in turn.content.variants(FULLER_TOUCH) for w in _words(line)}
+        fitting = [i for i in fitting if i.kind != "physical" or not fuller & _words(i.text)]
     if not fitting:
         fitting = [i for i in items if i.kind in FALLBACK_KINDS.get(fit, ("emotional", "shared"))]
     if fit not in ("high", "touch", "unsure"):
@@ -112,6 +117,10 @@ def pick_menu_item(
         return None
     fresh = [i for i in fitting if i.text != avoid] or fitting
     return (rng or turn.deps.rng).choice(fresh)
+
+
+def _words(text: str) -> set[str]:
+    return {w.strip(".,!?;:'\"").casefold() for w in text.split()}
 
 
 def closeness_idea(turn: Turn, fit: str) -> str:
