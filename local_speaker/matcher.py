@@ -15,6 +15,7 @@ not match goes to AMAZON.FallbackIntent — never to a guessed ritual.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 from collections.abc import Sequence
@@ -101,6 +102,7 @@ class Pattern:
     literal_count: int
     order: int
     builtin: bool = False  # from the phrase data, not the model
+    core: bool = False  # a sample without its wrapper: word for word only
 
 
 @dataclass(frozen=True)
@@ -182,7 +184,8 @@ class Matcher:
                 core = self._unwrapped(intent, sample)
                 if core is not None and core not in model_phrases:
                     model_phrases.add(core)
-                    patterns.append(self._pattern(intent.name, sample, core, len(patterns)))
+                    pattern = self._pattern(intent.name, sample, core, len(patterns))
+                    patterns.append(dataclasses.replace(pattern, core=True))
         # Alexa's own phrases for built-in intents, unless the model gives that phrase
         # to an intent of its own (the model always wins).
         for intent in self.model.intents:
@@ -284,7 +287,9 @@ class Matcher:
         if strict is not None and strict.cost == 0:
             return strict
         loose = None
-        if pattern.literal_count >= MIN_LITERALS_FOR_UNKNOWN:
+        # Unknown words only around a whole sample: "you should take a break" is not a
+        # request, though "take a break" (from "let's take a break") is.
+        if pattern.literal_count >= MIN_LITERALS_FOR_UNKNOWN and not pattern.core:
             loose = _align(self, pattern, words, allow_unknown=True)
             if loose is not None and (
                 loose.literals < MIN_LITERALS_FOR_UNKNOWN or loose.unknown >= loose.literals

@@ -88,3 +88,24 @@ def test_goodnight_at_the_last_turn_ends_highs_and_lows_rather_than_pausing_it(
     clock.advance(3600)
     talk.new_session()
     assert "partway" not in talk.launch().text
+
+
+def test_stop_at_the_weekly_check_in_s_last_step_ends_without_another_question(
+    talk: Conversation,
+) -> None:
+    """Stop is stop: it ends the session, with no reminder offer after it."""
+    talk.say("WeeklyCheckInIntent")
+    for _ in range(3):
+        talk.say("AMAZON.NextIntent")
+    stopped = talk.say("AMAZON.StopIntent")
+    assert stopped.ended and "?" not in stopped.text, stopped.text
+
+
+def test_it_s_painful_at_a_partner_s_turn_is_them_talking_not_a_name(talk: Conversation) -> None:
+    """Without voice profiles 'it's painful' (heard as 'it's {name}') at a talk step is the
+    couple talking: more quiet, not a lesson about Alexa voice profiles."""
+    talk.say("HighsAndLowsIntent")
+    talk.say("AMAZON.NextIntent")  # the first low
+    reply = talk.say("ThisIsIntent", name="painful")
+    assert said_one_of(reply, "talk.still_talking"), reply.text
+    assert not said_one_of(reply, "voices.no_profile"), reply.text

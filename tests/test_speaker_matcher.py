@@ -226,7 +226,10 @@ def test_a_sample_is_understood_without_the_way_of_asking_it_starts_with() -> No
     ("text", "intent"),
     [
         ("take a break", "AMAZON.PauseIntent"),
-        ("we'd like to take a short break", "AMAZON.PauseIntent"),
+        ("we'd like to take a break", "AMAZON.PauseIntent"),
+        # Word for word only: said in passing, it is not a request to the speaker.
+        ("you should take a break", FALLBACK),
+        ("take a break from work", FALLBACK),
         ("please start our check in", "EveningCheckInIntent"),
         ("go first", "GoFirstIntent"),
         # What is left must carry the request: "start over" is not "over".

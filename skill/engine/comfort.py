@@ -53,12 +53,18 @@ def report(
     high_day: bool = False,
     changed: str = "comfort.changed",
 ) -> str | None:
-    """Take the newest report as tonight's comfort. When it changes what fits tonight,
-    the line that says so (`changed`, then the new fit: a shorter one in the check-in);
-    else None."""
+    """Take the newest report as tonight's comfort: its level and whether it is a high
+    pain day replace what was said, but "touch hurts" holds for the rest of the
+    conversation (a number says how a body feels, not that touch is welcome again). When
+    that changes what fits tonight, the line that says so (`changed`, then the new fit: a
+    shorter one in the check-in); else None."""
     before = bucket(turn)
+    said = turn.session.comfort
     turn.session.comfort = Comfort(
-        level=level, touch_hurts=touch_hurts, high_day=high_day, aside=turn.ritual is not None
+        level=level,
+        touch_hurts=touch_hurts or (said is not None and said.touch_hurts),
+        high_day=high_day,
+        aside=turn.ritual is not None,
     )
     return _change(turn, before, changed)
 
@@ -77,11 +83,7 @@ def add(turn: Turn, *, level: int, changed: str = "comfort.changed") -> str | No
 def _change(turn: Turn, before: str, changed: str) -> str | None:
     """The line saying what fits tonight has changed (not the first report), or None."""
     after = bucket(turn)
-    if before in ("unknown", after):
-        return None
-    if before == "touch":  # said plainly: touch is back, and how to say it still hurts
-        return turn.say(f"{changed}.from_touch")
-    return turn.say(f"{changed}.{after}")
+    return turn.say(f"{changed}.{after}") if before not in ("unknown", after) else None
 
 
 def starter_menu(content: Content) -> list[MenuItem]:

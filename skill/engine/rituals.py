@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from skill.engine import comfort, reminders
 from skill.engine.context import Reply, Turn, steady_say
-from skill.engine.session import Comfort, level_bucket
+from skill.engine.session import level_bucket
 from skill.engine.spoken import duration_words, number_words
 from skill.engine.ssml import CHIME, Speech, person_name
 from skill.engine.state import (
@@ -445,6 +445,7 @@ def opening(turn: Turn, ritual: Ritual, seconds: int | None) -> str:
 def start(turn: Turn, name: str, speech: Speech | None = None, seconds: int | None = None) -> Reply:
     """Begin a ritual at its first step (after anything already in `speech`)."""
     ritual = RITUALS[name]
+    turn.session.pain_unknown = False  # a new run asks its own questions
     if ritual.name == CHECKIN or ritual.name == CHECKIN_SHORT:
         turn.session.checkin_pain = [None, None]
     progress = Progress(
@@ -465,8 +466,8 @@ def resume(turn: Turn, progress: Progress, speech: Speech) -> Reply:
     a check-in picked up past its pain questions no longer knows tonight's (`fit`)."""
     turn.session.reasks = 0
     asked = steps_of(progress)[: progress.step]
-    if turn.session.comfort is None and any(step.kind == "pain" for step in asked):
-        turn.session.pain_unknown = True
+    # Whatever was said at those steps is gone, whatever has been said since.
+    turn.session.pain_unknown = any(step.kind == "pain" for step in asked)
     turn.keep(progress)
     return step_speech(turn, progress, speech)
 
@@ -488,19 +489,22 @@ def finish(
     *,
     hug_seconds: int | None = None,
     asked: bool = False,
+    stopping: bool = False,
 ) -> Reply:
     """Close a ritual warmly, log it, and clear its progress (nothing left to resume).
     A yes to the closing offer is a hug, or the touch-free close offered when touch hurts;
-    a hug the couple `asked` for by name is a hug."""
+    a hug the couple `asked` for by name is a hug. `stopping`: they said stop or goodnight,
+    so nothing more is asked (no reminder offer after the weekly check-in)."""
     ritual = ritual_of(progress)
     turn.keep(None)
+    turn.session.pain_unknown = False
     turn.record_practice(ritual.logged_as, progress.seconds if ritual.timed else None)
     if ritual.name == WEEKLY:
         turn.couple.weekly_at = turn.now
     if ritual.closing:
         speech.say(turn.say(ritual.closing))
-        follow_up = ritual.follow_up(turn, progress, speech) if ritual.follow_up else None
-        return follow_up or turn.tell(speech)
+        follow = ritual.follow_up if ritual.follow_up and not stopping else None
+        return (follow(turn, progress, speech) if follow else None) or turn.tell(speech)
     if hug_seconds:
         if close_without_touch(turn, progress) and not asked:
             close_speech(turn, speech)
@@ -639,15 +643,8 @@ def checkin_answer(turn: Turn, partner: int, level: int) -> str | None:
     now = turn.session.comfort
     turn.session.checkin_pain[partner] = level
     if first and (now is None or not now.aside):
-        # A number says how one body feels, not whether touch hurts either of them.
-        said = now or Comfort()
-        return comfort.report(
-            turn,
-            level=level,
-            touch_hurts=said.touch_hurts,
-            high_day=said.high_day,
-            changed=CHECKIN_CHANGED,
-        )
+        high_day = now is not None and now.high_day  # a number does not undo a hard day
+        return comfort.report(turn, level=level, high_day=high_day, changed=CHECKIN_CHANGED)
     return comfort.add(turn, level=level, changed=CHECKIN_CHANGED)
 
 

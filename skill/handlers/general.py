@@ -210,7 +210,7 @@ class StopHandler(Handler):
         ):
             # "Goodnight" at the last turn of highs and lows is its end, not a break to
             # pick up tomorrow: it is done (and logged); at the closing offer, a no.
-            return rituals.finish(turn, progress, Speech())
+            return rituals.finish(turn, progress, Speech(), stopping=True)
         if progress is not None:
             turn.keep(progress)
             turn.session.progress = None

@@ -130,7 +130,7 @@ class PainLevelHandler(Handler):
         level = _level(raw)
         # "Eleven" is worse than the worst, not a number to ask for again: a ten, said so.
         lead = None
-        if level is None and _whole(raw) is not None:
+        if level is None and _whole(raw) in OFF_SCALE:
             level, lead = 10, turn.say("pain.off_scale")
         progress = turn.ritual
         step = rituals.step_of(progress) if progress is not None else None
@@ -141,6 +141,11 @@ class PainLevelHandler(Handler):
                 Speech().say(turn.say("pain.invalid")), turn.say("pain.reprompt"), "number"
             )
         return pain.answer(turn, level=level, lead=lead)
+
+
+# "Eleven", "twenty", "a hundred": past the top of the scale. Not "fifty six", which is
+# more likely two numbers run together ("a five, six") and is asked again.
+OFF_SCALE = frozenset({*range(11, 21), 100})
 
 
 def _whole(raw: str | None) -> int | None:

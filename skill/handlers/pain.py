@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from skill.engine import comfort, offers, rituals
 from skill.engine.context import Reply
+from skill.engine.session import level_bucket
 from skill.engine.spoken import number_words
 from skill.engine.ssml import Speech
 from skill.engine.state import MASSAGE
@@ -24,19 +25,16 @@ def answer(
     high_day: bool = False,
     lead: str | None = None,
 ) -> Reply:
-    """Tonight's comfort from the newest report ("a high pain day" leaves "touch hurts" as
-    it was). Outside a ritual: ideas that fit it and a
-    sentence to say to each other, then an offer; inside one, a short note and back to it
-    (the ritual's own steps consult the new comfort)."""
-    said = turn.session.comfort
-    if high_day and said is not None and said.touch_hurts:
-        touch_hurts = True  # a hard day does not make touch welcome again
+    """Tonight's comfort from the newest report ("touch hurts" holds once said: see
+    comfort.report). Outside a ritual: ideas that fit it and a sentence to say to each
+    other, then an offer; inside one, a short note and back to it (the ritual's own steps
+    consult the new comfort)."""
     changed = comfort.report(turn, level=level, touch_hurts=touch_hurts, high_day=high_day)
     fit = comfort.bucket(turn)
     words = number_words(level) if level is not None else ""
     speech = Speech().say(lead) if lead else Speech()
     if level is not None:
-        speech.say(turn.say(f"pain.heard_level.{fit}", level=words))
+        speech.say(turn.say(f"pain.heard_level.{level_bucket(level)}", level=words))
     else:
         speech.say(turn.say(f"pain.heard_{fit}"))
     if changed:
@@ -51,7 +49,8 @@ def answer(
     if progress is not None:
         return rituals.carry_on_later(turn, progress, speech)
     speech.say(turn.say(f"pain.ideas.{fit}"))
-    script = f"pain.script.{fit}" if level is not None else f"pain.script.{fit}_day"
+    said_level = level is not None and fit != "touch"  # touch hurting says the most
+    script = f"pain.script.{fit}" if said_level else f"pain.script.{fit}_day"
     speech.say(turn.say(script, level=words))
     if fit == "high" and not changed:
         speech.say(turn.say("pain.still_counts"))
