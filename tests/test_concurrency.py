@@ -216,3 +216,61 @@ def test_two_voices_linked_at_once_on_two_servers_are_both_kept(tmp_path: Path) 
 @pytest.mark.usefixtures("dynamo_env")
 def test_two_voices_linked_at_once_on_dynamodb_are_both_kept(dynamo_config: Config) -> None:
     check_both_voices_linked(dynamo_config)
+
+
+NAMING_ROUNDS = 12
+NAMING = ("Sam", "Alex")
+
+
+def naming_device(config: Config, n: int, barrier: Any, results: Any) -> None:
+    """One server where one partner says "call me <name>", on a fresh couple each round,
+    at the same moment as the other partner on another server."""
+    skill = build_skill(config, store=make_store(config))
+    app = create_app(config, skill=skill)
+    name = NAMING[n]
+    acked = []
+    for round_ in range(NAMING_ROUNDS):
+        talk = Conversation(app.test_client(), WallClock(), user=f"{USER}.NAMES{round_}")
+        barrier.wait()
+        reply = talk.say("CallMeIntent", name=name)
+        if name in reply.text and NOT_SAVED not in reply.text:
+            acked.append(round_)
+    results.put((n, acked))
+
+
+def check_both_names_kept(config: Config) -> None:
+    ctx = multiprocessing.get_context("fork")
+    barrier = ctx.Barrier(len(NAMING))
+    results = ctx.Queue()
+    procs = [
+        ctx.Process(target=naming_device, args=(config, n, barrier, results))
+        for n in range(len(NAMING))
+    ]
+    for p in procs:
+        p.start()
+    acked = dict(results.get(timeout=120) for _ in procs)
+    for p in procs:
+        p.join(timeout=30)
+        assert p.exitcode == 0
+    store = make_store(config)
+    lost = [
+        (round_, NAMING[n])
+        for n, rounds in acked.items()
+        for round_ in rounds
+        if NAMING[n] not in (store.load(f"{USER}.NAMES{round_}") or {}).get("names", [])
+    ]
+    assert sum(len(r) for r in acked.values()) == 2 * NAMING_ROUNDS, acked
+    assert lost == [], f"names heard as saved but lost: {lost}"
+
+
+def test_two_partners_naming_themselves_at_once_on_two_servers_are_both_kept(
+    tmp_path: Path,
+) -> None:
+    check_both_names_kept(Config(db_path=tmp_path / "shared.sqlite3", verify=False))
+
+
+@pytest.mark.usefixtures("dynamo_env")
+def test_two_partners_naming_themselves_at_once_on_dynamodb_are_both_kept(
+    dynamo_config: Config,
+) -> None:
+    check_both_names_kept(dynamo_config)

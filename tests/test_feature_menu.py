@@ -277,3 +277,23 @@ def test_add_something_to_our_menu_asks_what_and_adds_nothing(
     reply = talk.say("AddToMenuIntent", item=vague)
     assert said_one_of(reply, "menu.add_unclear") and not reply.ended
     assert "menu" not in (store.load(talk.user) or {}), "the starter menu stays as it is"
+
+
+def test_ideas_two_devices_added_past_the_limit_are_not_dropped_later(
+    talk: Conversation, store
+) -> None:  # type: ignore[no-untyped-def]
+    """Two partners adding at once to a menu one short of full both hear 'added', and the
+    merged menu holds one more than the limit; a later turn must not silently drop it."""
+    from skill.engine.changes import apply
+    from skill.engine.state import MENU_LIMIT
+
+    full = [{"text": f"idea {n}", "kind": "shared"} for n in range(MENU_LIMIT - 1)]
+    first = {"text": "kites", "kind": "shared"}
+    second = {"text": "pottery", "kind": "shared"}
+    merged = apply([("menu_add", second)], {"first_seen": 1.0, "menu": [*full, first]})
+    store.save(talk.user, merged)
+    talk.say("HugTimerIntent")
+    kept = [item["text"] for item in store.load(talk.user)["menu"]]
+    assert kept[-2:] == ["kites", "pottery"] and len(kept) == MENU_LIMIT + 1
+    full_now = talk.say("AddToMenuIntent", item="puzzles")
+    assert "puzzles" not in [i["text"] for i in store.load(talk.user)["menu"]], full_now.text

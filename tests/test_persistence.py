@@ -6,6 +6,8 @@ import os
 import sqlite3
 import stat
 import threading
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -103,3 +105,36 @@ def test_save_retries_when_another_device_wrote_in_between(db_path) -> None:  # 
     mine.save("u", record)  # its compare-and-swap fails once, then merges their entry
     saved = SQLiteAdapter(db_path).load("u")
     assert [e["id"] for e in saved["practice_log"]] == ["e0", "e1", "e2"]
+
+
+def _open_and_load(path: str, barrier: Any, results: Any) -> None:
+    from skill.stores.sqlite import SQLiteAdapter
+
+    store = SQLiteAdapter(path)
+    barrier.wait()
+    try:
+        store.load("amzn1.ask.account.FIRST")
+        results.put("ok")
+    except Exception as exc:  # noqa: BLE001 - what failed is what the test reports
+        results.put(repr(exc.__cause__ or exc))
+
+
+def test_servers_opening_a_new_file_at_once_all_read_it(tmp_path: Path) -> None:
+    """A new deployment's workers start together: each opening the new SQLite file (and
+    turning on WAL) used to answer the others 'database is locked', so the first
+    requests heard 'I couldn't open your saved progress'."""
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("fork")
+    for round_ in range(12):
+        barrier, results = ctx.Barrier(3), ctx.Queue()
+        path = str(tmp_path / f"new{round_}.sqlite3")
+        procs = [
+            ctx.Process(target=_open_and_load, args=(path, barrier, results)) for _ in range(3)
+        ]
+        for proc in procs:
+            proc.start()
+        outcomes = [results.get(timeout=60) for _ in procs]
+        for proc in procs:
+            proc.join(timeout=30)
+        assert outcomes == ["ok"] * 3, (round_, outcomes)

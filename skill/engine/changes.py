@@ -9,11 +9,11 @@ reads the latest record and replays this turn's operations on it::
     new = apply(ops, latest)      # pure: the same changes on top of someone else's
 
 The operations are what the couple would recognise: a menu item added or removed, names
-set, a voice linked or unlinked, one more challenge way done, a practice done, a question
-heard, the ritual's progress saved or cleared. Anything else in the record is set (or
-removed) as a whole, so a field added later is carried without any change here. Both
-arguments may be in the old layout (the whole practice log in the record); ``apply``
-always returns the current one.
+set or one added, a voice linked or unlinked, one more challenge way done, a practice
+done, a question heard, the ritual's progress saved or cleared. Anything else in the
+record is set (or removed) as a whole, so a field added later is carried without any
+change here. Both arguments may be in the old layout (the whole practice log in the
+record); ``apply`` always returns the current one.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from typing import Any
 
 from skill.engine.state import (
     CHALLENGE_SIZE,
+    NAMES_LIMIT,
     PRACTICE_RECENT_LIMIT,
     is_old_practice_layout,
     practice_entries,
@@ -97,6 +98,8 @@ def diff(
             ops.extend(_menu_diff(old, new, starter_menu))
         elif key == "challenge":
             ops.append(_challenge_diff(old, new))
+        elif key == "names" and isinstance(new, list) and _appended(old, new):
+            ops.append(("names_add", new[len(old or []) :]))
         elif key == "voices" and isinstance(new, dict):
             ops.append(_map_diff(key, old if isinstance(old, dict) else {}, new))
         elif key in ID_LISTS and isinstance(new, list):
@@ -108,6 +111,12 @@ def diff(
         else:
             ops.append(("set", key, new))
     return ops
+
+
+def _appended(old: Any, new: Any) -> bool:
+    """`new` is `old` with names added at the end ("call me Sam", then the partner's)."""
+    old = old if isinstance(old, list) else []
+    return isinstance(new, list) and len(new) > len(old) and new[: len(old)] == old
 
 
 def _menu_key(item: Any) -> str | None:
@@ -208,6 +217,8 @@ def apply(ops: list[Op], latest: dict[str, Any]) -> dict[str, Any]:
             _apply_menu(out, op)
         elif kind == "challenge_done":
             _apply_challenge_done(out, op[1], op[2], op[3])
+        elif kind == "names_add":
+            _apply_names_add(out, op[1])
         else:  # pragma: no cover - diff makes only the kinds above
             raise ValueError(f"unknown operation {kind!r}")
     return out
@@ -258,6 +269,19 @@ def _apply_menu(out: dict[str, Any], op: Op) -> None:
         out["menu"] = [i for i in current if _menu_key(i) != op[1]]
     elif all(_menu_key(i) != _menu_key(op[1]) for i in current):
         out["menu"] = [*current, op[1]]
+
+
+def _apply_names_add(out: dict[str, Any], added: list[Any]) -> None:
+    """Two partners saying "call me ..." on two devices at once are both kept (two names
+    at most: a name said while both were being set is the one that loses)."""
+    current = out.get("names")
+    names = list(current) if isinstance(current, list) else []
+    have = {n.lower() for n in names if isinstance(n, str)}
+    for name in added:
+        if isinstance(name, str) and name.lower() not in have and len(names) < NAMES_LIMIT:
+            names.append(name)
+            have.add(name.lower())
+    out["names"] = names
 
 
 def _apply_challenge_done(out: dict[str, Any], started_at: Any, more: int, mine: Any) -> None:

@@ -25,7 +25,10 @@ PRACTICE_RECENT_LIMIT = 100
 PRACTICE_KINDS = ("hug", "kiss", CHECKIN, HIGHS_LOWS, BREATHING, MASSAGE, WEEKLY, "challenge")
 
 RECENT_DECK_LIMIT = 50
-MENU_LIMIT = 40
+MENU_LIMIT = 40  # "add" says the menu is full beyond this
+# What is kept: two devices adding at once may pass the limit, and both heard "added".
+MENU_STORED_LIMIT = 2 * MENU_LIMIT
+NAMES_LIMIT = 2
 MENU_ITEM_CHARS = 60
 MENU_KINDS = ("physical", "emotional", "shared")
 CHALLENGE_SIZE = 10
@@ -295,7 +298,7 @@ class Couple:
         if self.recent_deck:
             attrs["recent_deck"] = self.recent_deck[-RECENT_DECK_LIMIT:]
         if self.menu is not None:
-            attrs["menu"] = [item.to_dict() for item in self.menu[:MENU_LIMIT]]
+            attrs["menu"] = [item.to_dict() for item in self.menu[:MENU_STORED_LIMIT]]
         if self.challenge is not None:
             attrs["challenge"] = self.challenge.to_dict()
         if self.weekly_at is not None:
@@ -337,10 +340,10 @@ class Couple:
         menu = None
         if isinstance(raw_menu, list):
             items = (MenuItem.from_dict(m) for m in raw_menu)
-            menu = [item for item in items if item is not None][:MENU_LIMIT]
+            menu = [item for item in items if item is not None][:MENU_STORED_LIMIT]
         return cls(
             first_seen=_num(attrs.get("first_seen")),
-            names=names[:2],
+            names=names[:NAMES_LIMIT],
             progress=Progress.from_dict(attrs.get("progress")),
             recent_questions=recent,
             practice_log=log,
@@ -356,5 +359,5 @@ class Couple:
             resume_declined_at=_num(attrs.get("resume_declined_at")),
             reminder_id=_text(attrs.get("reminder_id")),
             reminder_declined_at=_num(attrs.get("reminder_declined_at")),
-            voices=_voices(attrs.get("voices"), names[:2]),
+            voices=_voices(attrs.get("voices"), names[:NAMES_LIMIT]),
         )

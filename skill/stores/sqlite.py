@@ -138,11 +138,23 @@ class SQLiteAdapter(AbstractPersistenceAdapter):  # type: ignore[misc]
         fd = os.open(self.path, os.O_CREAT | os.O_RDWR, 0o600)
         os.close(fd)
         conn = self._connect()
+        # Two processes opening a new file at once: turning on WAL takes the file for itself
+        # and SQLite answers the other "database is locked" at once, without waiting on
+        # busy_timeout. Try again within that bound (a new deployment's workers start
+        # together; the first requests must not fail).
+        deadline = time.monotonic() + self.busy_timeout
         try:
-            with conn:
-                conn.execute("PRAGMA journal_mode=WAL")
-                for statement in SCHEMA:
-                    conn.execute(statement)
+            while True:
+                try:
+                    with conn:
+                        conn.execute("PRAGMA journal_mode=WAL")
+                        for statement in SCHEMA:
+                            conn.execute(statement)
+                    break
+                except sqlite3.OperationalError as exc:
+                    if "locked" not in str(exc) or time.monotonic() >= deadline:
+                        raise
+                    time.sleep(0.01)
         except BaseException:
             conn.close()
             raise
