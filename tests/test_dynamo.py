@@ -422,3 +422,80 @@ def test_importing_and_building_needs_no_region_credentials_or_network(tmp_path:
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "CoupleDynamoDbAdapter"
+
+
+class LossyLink:
+    """A proxy on 127.0.0.1 in front of dynalite that passes a chosen operation on and
+    then loses its answer (as a network timeout would): the write happened, the store was
+    not told. `lose` counts how many such answers are still to be lost."""
+
+    def __init__(self, upstream: str, operation: str, lose: int) -> None:
+        import http.client
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+        from urllib.parse import urlparse
+
+        link = self
+        self.operation, self.lose, self.lock = operation, lose, threading.Lock()
+        up = urlparse(upstream)
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                target = (self.headers.get("X-Amz-Target") or "").rsplit(".", 1)[-1]
+                conn = http.client.HTTPConnection(up.hostname, up.port, timeout=10)
+                headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
+                conn.request("POST", self.path, body=body, headers=headers)
+                answer = conn.getresponse()
+                data = answer.read()
+                conn.close()
+                with link.lock:
+                    drop = target == link.operation and link.lose > 0
+                    link.lose -= drop
+                if drop:
+                    self.close_connection = True  # done upstream; the answer never comes
+                    return
+                self.send_response(answer.status)
+                for name, value in answer.getheaders():
+                    if name.lower() in ("content-type", "x-amzn-requestid", "x-amz-crc32"):
+                        self.send_header(name, value)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.endpoint = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.mark.parametrize("lost", [1, 3])
+def test_a_write_whose_answer_was_lost_is_applied_once(
+    config: Config, session: boto3.session.Session, lost: int
+) -> None:
+    """The record write happened but its answer was lost (once: botocore's retry then
+    fails its condition; or every try: the store sees a failure). Reading the record shows
+    it landed: the challenge way counts once, and nothing says it was not saved."""
+    import dataclasses
+
+    challenge = {"started_at": 1.0, "done": 1}
+    make_dynamodb_adapter(config, session=session).save(USER, {"challenge": challenge})
+    link = LossyLink(config.dynamodb_endpoint or "", "PutItem", lost)
+    try:
+        lossy = make_dynamodb_adapter(
+            dataclasses.replace(config, dynamodb_endpoint=link.endpoint), session=session
+        )
+        req = request()
+        record = lossy.get_attributes(req)
+        lossy.save_attributes(req, {**record, "challenge": {**challenge, "done": 2}})
+    finally:
+        link.close()
+    stored = make_dynamodb_adapter(config, session=session).load(USER)
+    assert stored["challenge"]["done"] == 2, stored

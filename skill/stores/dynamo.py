@@ -322,15 +322,24 @@ class CoupleDynamoDbAdapter(DynamoDbAdapter):  # type: ignore[misc]
                 log.info("save dropped: the couple's data was erased meanwhile")
                 return
             rows = changes.new_entries(ops) + changes.old_log_entries(read.attributes)
+            version = uuid.uuid4().hex
             try:
-                written = self._write(key, payload, read)
-            except _Conflict:
-                # Someone else wrote first: wait a little, read theirs, replay ours on it.
-                if attempt + 1 < self.write_attempts:
-                    self.sleep(self._jitter.uniform(0, CONFLICT_BACKOFF * 2**attempt))
-                read = self._read(key)
-                payload = changes.apply(ops, read.attributes)
-                continue
+                written = self._write(key, payload, read, version)
+            except (_Conflict, StorageError) as failed:
+                # Our own write may have landed and only its answer been lost (a retry then
+                # fails its condition, or every try timed out): then it is done, and
+                # replaying this turn on it would count it twice.
+                latest = self._read_after_failure(key, failed)
+                if latest.version == version and latest.generation is not None:
+                    written = (version, latest.generation)
+                else:
+                    # Someone else wrote first: wait a little, read theirs, replay ours.
+                    if attempt + 1 < self.write_attempts:
+                        self.sleep(self._jitter.uniform(0, CONFLICT_BACKOFF * 2**attempt))
+                        latest = self._read(key)
+                    read = latest
+                    payload = changes.apply(ops, read.attributes)
+                    continue
             if not read.exists and self._tombstone_since(key, origin.at):
                 # An erase landed while this record was being created: take it back.
                 self._delete_if(key, written[0])
@@ -343,6 +352,16 @@ class CoupleDynamoDbAdapter(DynamoDbAdapter):  # type: ignore[misc]
             return
         log.warning("dynamodb save gave up after %d conflicting writes", self.write_attempts)
         raise StorageError("too many concurrent writes")
+
+    def _read_after_failure(self, key: str, failed: Exception) -> _Snapshot:
+        """The record after a write that failed: a conflict is read again; a write whose
+        answer never came is read too, and if that read fails as well the failure stands."""
+        try:
+            return self._read(key)
+        except StorageError:
+            if isinstance(failed, StorageError):
+                raise failed from None
+            raise
 
     def _erased_since(self, origin: _Snapshot, latest: _Snapshot) -> bool:
         """Whether the couple was erased after `origin` was read (so nothing may be saved)."""
@@ -366,10 +385,11 @@ class CoupleDynamoDbAdapter(DynamoDbAdapter):  # type: ignore[misc]
         item = response.get("Item")
         return bool(item) and float(from_dynamo(item.get(ERASED_AT, 0))) > since
 
-    def _write(self, key: str, attributes: dict[str, Any], read: _Snapshot) -> tuple[str, str]:
-        """Put the item only if it is still what `read` saw (compare-and-swap); the new
-        version token and the record's generation are returned."""
-        version = uuid.uuid4().hex
+    def _write(
+        self, key: str, attributes: dict[str, Any], read: _Snapshot, version: str
+    ) -> tuple[str, str]:
+        """Put the item only if it is still what `read` saw (compare-and-swap), under the
+        new version token `version`; that token and the record's generation are returned."""
         generation = read.generation or uuid.uuid4().hex
         item = {
             PARTITION_KEY: key,
