@@ -32,7 +32,8 @@ these differences:
   time, nothing else), deletes the record, then the couple's practice items. Each record
   carries a ``generation`` token made when it was created: a save that loaded before the
   erase finds the record gone, re-created under another generation, or (for a record it did
-  not see) the tombstone newer than its load, and writes nothing.
+  not see) another tombstone than its load saw, and writes nothing. No clock is compared
+  with another: a request that loads just after an erase, on any server, saves as usual.
 * **The table is created when missing** (on-demand billing), on the first request that finds
   it missing, and the request waits until it is ACTIVE (DynamoDB and dynalite create tables
   asynchronously). Nothing touches the network when the adapter is built.
@@ -68,7 +69,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from skill.config import Config
 from skill.engine import changes
 from skill.errors import StorageError
-from skill.stores.sqlite import ERASE_MARGIN_SECONDS, erased_marker, user_id_of
+from skill.stores.sqlite import erased_marker, user_id_of
 
 log = logging.getLogger("close_together")
 
@@ -165,7 +166,9 @@ class _Snapshot:
     attributes: dict[str, Any]
     exists: bool = True
     generation: str | None = None
-    at: float = 0.0  # when it was read (the save's clock), for the tombstone check
+    # With no record: the couple's tombstone as this read saw it (None for none). Another
+    # one later means an erase since, whatever any server's clock says.
+    tombstone: Any = None
 
 
 class _Conflict(Exception):
@@ -202,7 +205,6 @@ class CoupleDynamoDbAdapter(DynamoDbAdapter):  # type: ignore[misc]
         self.create_table = create_table
         self.record_format = record_format
         self.practice_table = table_name + PRACTICE_SUFFIX
-        self.erase_margin = ERASE_MARGIN_SECONDS  # see skill.stores.sqlite
         # The menu a couple starts from (set by build_skill): see changes.diff.
         self.starter_menu: list[dict[str, Any]] | None = None
         self.write_attempts = write_attempts
@@ -252,7 +254,7 @@ class CoupleDynamoDbAdapter(DynamoDbAdapter):  # type: ignore[misc]
         now = float(self.clock())
         tombstone = {
             PARTITION_KEY: "erased#" + erased_marker(key),
-            ERASED_AT: to_dynamo(now + self.erase_margin),
+            ERASED_AT: to_dynamo(now),
             EXPIRES_AT: int(now + TOMBSTONE_SECONDS),
         }
         self._call(
@@ -274,14 +276,14 @@ class CoupleDynamoDbAdapter(DynamoDbAdapter):  # type: ignore[misc]
         return {"TableName": self.table_name, "Key": {PARTITION_KEY: key}}
 
     def _read(self, key: str) -> _Snapshot:
-        at = float(self.clock())
         response = self._call(
             "GetItem",
             lambda: self._client.get_item(**self._key_args(key), ConsistentRead=True),
         )
         item = response.get("Item")
         if not item:
-            return _Snapshot(key, None, {}, exists=False, at=at)
+            # No record: which tombstone there is now (for a record the generation tells).
+            return _Snapshot(key, None, {}, exists=False, tombstone=self._tombstone(key))
         attributes = self._decode(item.get(ATTRIBUTES, {}))
         version = item.get(VERSION)
         generation = item.get(GENERATION)
@@ -291,7 +293,7 @@ class CoupleDynamoDbAdapter(DynamoDbAdapter):  # type: ignore[misc]
             or not isinstance(generation, str | None)
         ):
             raise StorageError("stored record is unreadable")
-        return _Snapshot(key, version, attributes, generation=generation, at=at)
+        return _Snapshot(key, version, attributes, generation=generation)
 
     def _encode(self, attributes: dict[str, Any]) -> Any:
         if self.record_format == "map":
@@ -340,7 +342,7 @@ class CoupleDynamoDbAdapter(DynamoDbAdapter):  # type: ignore[misc]
                     read = latest
                     payload = changes.apply(ops, read.attributes)
                     continue
-            if not read.exists and self._tombstone_since(key, origin.at):
+            if not read.exists and self._erased_after(origin):
                 # An erase landed while this record was being created: take it back.
                 self._delete_if(key, written[0])
                 return
@@ -371,9 +373,15 @@ class CoupleDynamoDbAdapter(DynamoDbAdapter):  # type: ignore[misc]
             return latest.generation != origin.generation
         if latest is origin and origin.exists:
             return False  # unchanged since our own read: the write's condition decides
-        return self._tombstone_since(origin.key, origin.at)
+        return self._erased_after(origin)
 
-    def _tombstone_since(self, key: str, since: float) -> bool:
+    def _erased_after(self, origin: _Snapshot) -> bool:
+        """A tombstone other than the one `origin`'s read saw: erased since."""
+        now = self._tombstone(origin.key)
+        return now is not None and now != origin.tombstone
+
+    def _tombstone(self, key: str) -> Any:
+        """The couple's tombstone (when it was erased), or None."""
         response = self._call(
             "GetItem",
             lambda: self._client.get_item(
@@ -383,7 +391,7 @@ class CoupleDynamoDbAdapter(DynamoDbAdapter):  # type: ignore[misc]
             ),
         )
         item = response.get("Item")
-        return bool(item) and float(from_dynamo(item.get(ERASED_AT, 0))) > since
+        return from_dynamo(item.get(ERASED_AT)) if item else None
 
     def _write(
         self, key: str, attributes: dict[str, Any], read: _Snapshot, version: str

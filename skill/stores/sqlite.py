@@ -11,7 +11,8 @@ and the write is tried again.
 
 **Forget is final.** An erase deletes the couple's rows and leaves a tombstone (a hash of
 the user id and the time, nothing else) for a day; a save that loaded before the erase finds
-the record gone, or the tombstone newer than its load, and writes nothing. The erase is
+the record gone, or a tombstone newer than the one its load saw, and writes nothing (the
+record and the tombstone are read in one transaction, so no clock decides). The erase is
 acknowledged only once the write-ahead log has been checkpointed and truncated, so no copy is
 left in the WAL; ``secure_delete`` zeroes the freed space in the file.
 """
@@ -41,16 +42,15 @@ log = logging.getLogger("close_together")
 
 SAVE_ATTEMPTS = 20  # compare-and-swap retries when another device keeps writing
 TOMBSTONE_SECONDS = 24 * 3600  # far longer than any request can be in flight
-# A tombstone counts from a moment after the erase: a request that read the record while
-# the erase was committing (or on a server whose clock is a little behind) still counts as
-# having loaded before it. No one can speak to Alexa again within a second of an erase.
-ERASE_MARGIN_SECONDS = 1.0
 ERASE_WAIT_SECONDS = 3.0  # how long an erase waits for readers to let the WAL go
 CHECKPOINT_BUSY_MS = 200
 JOURNAL_SIZE_LIMIT = 1024 * 1024  # the WAL shrinks back to this after a checkpoint
 POOL_SIZE = 16  # idle connections kept open
-# A write's guard: the couple was not erased after the request loaded (hash, load time).
+# A write's guard: the couple was not erased after the request loaded: no tombstone newer
+# than the one the load saw (hash, that tombstone's time or -1). No clock is compared with
+# another: a request that loaded just after an erase, on any server, saves as usual.
 NOT_ERASED = "NOT EXISTS (SELECT 1 FROM erased WHERE hash = ? AND at > ?)"
+NO_TOMBSTONE = -1.0
 T = TypeVar("T")
 
 SCHEMA = (
@@ -94,12 +94,13 @@ def erased_marker(key: str) -> str:
 
 @dataclass(frozen=True)
 class Loaded:
-    """A record as one request loaded it: its text (None: no record) and when."""
+    """A record as one request loaded it: its text (None: no record), and the couple's
+    tombstone as that load saw it (its time, or NO_TOMBSTONE): a later one means erased."""
 
     key: str
     text: str | None
     attributes: dict[str, Any]
-    at: float
+    tombstone: float
 
 
 class SQLiteAdapter(AbstractPersistenceAdapter):  # type: ignore[misc]
@@ -116,7 +117,6 @@ class SQLiteAdapter(AbstractPersistenceAdapter):  # type: ignore[misc]
         self.path = Path(path)
         self.busy_timeout = busy_timeout
         self.erase_wait = erase_wait
-        self.erase_margin = ERASE_MARGIN_SECONDS
         self.clock = clock
         self._local = threading.local()  # what this thread (or greenlet) last loaded
         self._idle: list[sqlite3.Connection] = []  # list.pop/append are atomic
@@ -251,7 +251,7 @@ class SQLiteAdapter(AbstractPersistenceAdapter):  # type: ignore[misc]
                 return
             payload = changes.apply(ops, latest.attributes)
             rows = changes.new_entries(ops) + changes.old_log_entries(latest.attributes)
-            loaded = Loaded(key, latest.text, latest.attributes, loaded.at)
+            loaded = Loaded(key, latest.text, latest.attributes, loaded.tombstone)
         raise StorageError("record kept changing while saving")
 
     def _write(self, loaded: Loaded, payload: dict[str, Any], rows: list[dict[str, Any]]) -> str:
@@ -262,7 +262,7 @@ class SQLiteAdapter(AbstractPersistenceAdapter):  # type: ignore[misc]
         text = json.dumps(payload, separators=(",", ":"))
         now = self.clock()
         key = loaded.key
-        not_erased = (erased_marker(key), loaded.at)
+        not_erased = (erased_marker(key), loaded.tombstone)
         if loaded.text is None:
             sql = (
                 "INSERT INTO couples (id, data, updated_at) SELECT ?, ?, ? "
@@ -296,11 +296,11 @@ class SQLiteAdapter(AbstractPersistenceAdapter):  # type: ignore[misc]
             if written == 1:
                 return "written"
             # Rare: tell an erase since our load from an ordinary concurrent write.
-            return "erased" if self._erased_since(conn, key, loaded.at) else "conflict"
+            return "erased" if self._erased_since(conn, key, loaded.tombstone) else "conflict"
 
         outcome = self._run(transaction)
         if outcome == "written":
-            self._local.loaded = Loaded(key, text, payload, loaded.at)
+            self._local.loaded = Loaded(key, text, payload, loaded.tombstone)
         return outcome
 
     @staticmethod
@@ -309,19 +309,29 @@ class SQLiteAdapter(AbstractPersistenceAdapter):  # type: ignore[misc]
         return row is not None and row[0] > since
 
     def _read(self, key: str) -> Loaded:
-        at = self.clock()
-        row = self._run(
-            lambda conn: conn.execute("SELECT data FROM couples WHERE id = ?", (key,)).fetchone()
-        )
+        def snapshot(conn: sqlite3.Connection) -> tuple[Any, Any]:
+            # One read transaction: the record and the tombstone as of the same moment.
+            conn.execute("BEGIN")
+            try:
+                row = conn.execute("SELECT data FROM couples WHERE id = ?", (key,)).fetchone()
+                mark = (erased_marker(key),)
+                grave = conn.execute("SELECT at FROM erased WHERE hash = ?", mark).fetchone()
+            finally:
+                if conn.in_transaction:
+                    conn.execute("COMMIT")
+            return row, grave
+
+        row, grave = self._run(snapshot)
+        tombstone = float(grave[0]) if grave is not None else NO_TOMBSTONE
         if row is None:
-            return Loaded(key, None, {}, at)
+            return Loaded(key, None, {}, tombstone)
         try:
             data = json.loads(row[0])
         except json.JSONDecodeError as exc:
             raise StorageError("stored record is unreadable") from exc
         if not isinstance(data, dict):
             raise StorageError("stored record is unreadable")
-        return Loaded(key, row[0], data, at)
+        return Loaded(key, row[0], data, tombstone)
 
     def practice_rows(self, key: str) -> list[dict[str, Any]]:
         """Every practice-log entry of a couple, oldest first."""
@@ -351,9 +361,12 @@ class SQLiteAdapter(AbstractPersistenceAdapter):  # type: ignore[misc]
             try:
                 conn.execute("DELETE FROM couples WHERE id = ?", (key,))
                 conn.execute("DELETE FROM practice WHERE couple = ?", (key,))
+                # Later than any tombstone of this couple a load may have seen, whatever
+                # this server's clock says.
                 conn.execute(
-                    "INSERT OR REPLACE INTO erased (hash, at) VALUES (?, ?)",
-                    (erased_marker(key), now + self.erase_margin),
+                    "INSERT OR REPLACE INTO erased (hash, at) VALUES (?1, MAX(?2, "
+                    "COALESCE((SELECT at FROM erased WHERE hash = ?1), ?2) + 0.001))",
+                    (erased_marker(key), now),
                 )
                 conn.execute("DELETE FROM erased WHERE at < ?", (now - TOMBSTONE_SECONDS,))
                 conn.execute("COMMIT")
