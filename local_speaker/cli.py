@@ -171,6 +171,10 @@ def add_hear(subparsers: Subparsers) -> None:
     hear.set_defaults(func=run_hear)
 
 
+class Unheard(RuntimeError):
+    """No way to play answers, and no terminal to print them on (under systemd)."""
+
+
 @dataclass
 class Parts:
     console: Console
@@ -227,13 +231,11 @@ def _build(
     else:
         player, reason = find_player(args.player)
         if player is None and not words_belong_on_stdout():
-            # Under systemd the words are not printed either (they may be a pain report).
-            console.print(
-                f"[yellow]{reason}[/]: nothing can be heard, and answers are not written "
-                "to the journal (use --wav-dir to write audio, or --player)."
-            )
-            output = TextOutput(console)
-        elif player is None:
+            # Under systemd the words are not printed either (they may be a pain report):
+            # a speaker no one can hear stops, and Restart=on-failure tries again later
+            # (a USB speaker found after the service started, say).
+            raise Unheard(f"{reason}: nothing can be heard (use --player, or --wav-dir)")
+        if player is None:
             console.print(
                 f"[yellow]{reason}[/]: printing what I would say instead "
                 "(use --wav-dir or --wav to write audio)."
@@ -290,6 +292,9 @@ def run_say(args: argparse.Namespace) -> int:
     except ModelError as exc:
         print(f"close-together: {exc} (use --model)", file=sys.stderr)
         return 2
+    except Unheard as exc:
+        print(f"close-together: {exc}", file=sys.stderr)
+        return 1
     bedside = Bedside(
         parts.session,
         parts.output,
@@ -334,6 +339,9 @@ def run_speaker(args: argparse.Namespace) -> int:
     except ModelError as exc:
         print(f"close-together: {exc} (use --model)", file=sys.stderr)
         return 2
+    except Unheard as exc:
+        print(f"close-together: {exc}", file=sys.stderr)
+        return 1
     if parts.voice is not None:
         try:
             parts.voice.synthesizer.warm_up()
@@ -347,8 +355,9 @@ def run_speaker(args: argparse.Namespace) -> int:
     if args.listen:
         from local_speaker.context import expecting
         from local_speaker.listen import ListenError, start_listener
+        from local_speaker.output import PlayedOutput
 
-        playing = getattr(parts.output, "playing", None)
+        out = parts.output
         try:
             listener = start_listener(
                 parts.matcher,
@@ -357,7 +366,12 @@ def run_speaker(args: argparse.Namespace) -> int:
                 mic_command=args.mic_command,
                 session_open=lambda: parts.session.open,
                 expecting=lambda: expecting(parts.session.open, parts.session.attributes),
-                playing=playing.is_set if playing is not None else (lambda: False),
+                # Heard while an answer played, or since a stretch began: the speaker's own
+                # voice (its last words end as playing does) or talk over it.
+                playing=lambda since: (
+                    isinstance(out, PlayedOutput)
+                    and (out.playing.is_set() or out.played_until >= since)
+                ),
                 # Under systemd the listener names no intent heard (a pain report is one).
                 console=parts.console if parts.output.words else None,
             )

@@ -433,7 +433,7 @@ class Listener:
         wake: bool = False,
         session_open: Callable[[], bool] = lambda: False,
         expecting: Callable[[], Expecting] | None = None,
-        playing: Callable[[], bool] = lambda: False,
+        playing: Callable[[float], bool] = lambda since: False,
         console: Console | None = None,
     ) -> None:
         self.recognizer = recognizer
@@ -457,7 +457,12 @@ class Listener:
 
     # -- what was heard ---------------------------------------------------------------
     def heard(
-        self, decoded: Decoded | None, *, at: float, expect: Expecting | None = None
+        self,
+        decoded: Decoded | None,
+        *,
+        at: float,
+        expect: Expecting | None = None,
+        since: float | None = None,
     ) -> Heard | None:
         """Turn a decoding into input: words, a wake-only press, not caught, or nothing.
 
@@ -476,7 +481,7 @@ class Listener:
         # words after the wake phrase, or the couple still talking at a talk step (the skill
         # then gives them more quiet). Anything else, above all while an answer or a timed
         # ritual's quiet is playing, does nothing at all.
-        playing = self.wake and self.playing()
+        playing = self.wake and self.playing(at if since is None else since)
         talking = expect.talk and self.session_open() and not playing
         unclear = not_caught if not self.wake or said_wake or talking else None
         if not decoded.accepted:
@@ -640,13 +645,16 @@ class Listener:
     def _wake_heard(self, pcm: bytes) -> None:
         """One stretch of speech in wake mode; a failure to hear it loses only it."""
         at = time.perf_counter()
+        # When it began: its audio, and the quiet the endpointer waited for after it. The
+        # speaker's own last words end as its playing does, so they are heard after it.
+        since = at - len(pcm) / (2 * SAMPLE_RATE) - VAD_WINDOW_S
         try:
             answering = self.session_open()
             expect = self.expecting()
             self.last_decoded = self.recognizer.decode(
                 pcm, expect=expect, wake_required=not answering
             )
-            item = self.heard(self.last_decoded, at=at, expect=expect)
+            item = self.heard(self.last_decoded, at=at, expect=expect, since=since)
         except Exception:  # noqa: BLE001 - the next stretch is still heard
             log.exception("hearing one stretch of speech failed")
             return
@@ -753,7 +761,7 @@ def start_listener(
     mic_command: str | None,
     session_open: Callable[[], bool],
     expecting: Callable[[], Expecting] | None = None,
-    playing: Callable[[], bool] = lambda: False,
+    playing: Callable[[float], bool] = lambda since: False,
     console: Console | None = None,
 ) -> Listener:
     """Build the recogniser and the listener the `speaker --listen` command uses."""

@@ -139,6 +139,7 @@ class PlayedOutput(TextOutput):
         self.voice = voice
         self.player = player
         self.playing = threading.Event()  # the microphone may hear the speaker meanwhile
+        self.played_until = float("-inf")  # perf_counter when the last answer stopped
 
     def deliver(
         self, ssml: str, *, kind: str, interrupt: threading.Event | None, started: float
@@ -158,6 +159,7 @@ class PlayedOutput(TextOutput):
                     on_first_audio=first_audio,
                 )
         finally:
+            self.played_until = time.perf_counter()
             self.playing.clear()
 
 

@@ -243,20 +243,23 @@ def test_even_verbose_logs_never_say_how_anyone_hurts(tmp_path: Path) -> None:
         assert telling not in printed, (telling, printed)
 
 
-def test_without_a_device_under_systemd_it_does_not_promise_to_print(
+def test_without_a_device_under_systemd_it_stops_rather_than_run_unheard(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Under systemd the words are not printed (they may be a pain report), so the notice
-    says nothing will be heard rather than 'printing what I would say instead'."""
+    """Under systemd the words are not printed (they may be a pain report), so with no
+    sound device nothing could be heard: it says so on stderr and exits 1, and systemd's
+    Restart=on-failure tries again (a USB speaker plugged in later), as a lost microphone
+    does. Nothing is recorded as done."""
     monkeypatch.setattr(
         "local_speaker.playback.find_player", lambda command=None: (None, "no audio device found")
     )
     monkeypatch.setattr("local_speaker.output.words_belong_on_stdout", lambda: False)
-    code = main(["say", "start a hug timer", "--db", str(tmp_path / "s.sqlite3")])
-    out = capsys.readouterr().out
-    assert code == 0
-    assert "printing what I would say" not in out and "--wav-dir" in out
-    assert "quiet" not in out
+    db = tmp_path / "s.sqlite3"
+    code = main(["say", "start a hug timer", "--db", str(db)])
+    captured = capsys.readouterr()
+    assert code == 1 and "no audio device found" in captured.err and "--player" in captured.err
+    assert "quiet" not in captured.out
+    assert not db.exists() or stored_kinds(db) == []
 
 
 @pytest.mark.parametrize(

@@ -326,7 +326,7 @@ def test_wake_mode_decides_what_was_for_us(
         mic_command="true",
         wake=True,
         session_open=lambda: session_open,
-        playing=lambda: playing,
+        playing=lambda since: playing,
     )
     heard = listener.heard(decoded(text, garbage), at=0.0)
     if expected is None:
@@ -351,11 +351,30 @@ def test_wake_mode_at_a_talk_step_hears_the_couple_still_talking(
         mic_command="true",
         wake=True,
         session_open=lambda: True,
-        playing=lambda: playing,
+        playing=lambda since: playing,
     )
     talk = Expecting(frozenset(), talk=True)
     heard = listener.heard(decoded("i felt so tired today", True), at=0.0, expect=talk)
     assert (heard.intent if heard is not None else "nothing") == expected
+
+
+def test_wake_mode_ignores_the_speaker_s_own_last_words(tmp_path: Path) -> None:
+    """Its last words ('... say next when you're ready') end as playing does, so the
+    stretch that holds them is decoded after: what began while it played is its own voice."""
+    stopped_playing = 9.5
+    listener = Listener(
+        _Stub(),  # type: ignore[arg-type]
+        MATCHER,
+        Inputs(),
+        mic_command="true",
+        wake=True,
+        session_open=lambda: True,
+        playing=lambda since: stopped_playing >= since,
+    )
+    echo = listener.heard(decoded("next", False), at=10.0, since=9.0)  # "... say next"
+    assert echo is None
+    answer = listener.heard(decoded("next", False), at=12.0, since=11.0)
+    assert answer is not None and answer.intent == "AMAZON.NextIntent"
 
 
 def test_push_to_talk_stops_playback_at_once_and_a_silent_press_is_answered() -> None:
