@@ -467,3 +467,23 @@ def test_a_track_paused_long_ago_is_not_what_resume_means(
     )
     body = post(audio_client, env)
     assert not [d for d in directives(body) if d["type"] == "AudioPlayer.Play"]
+
+
+def test_touch_hurts_said_over_a_massage_track_stops_it(audio_client: FlaskClient) -> None:
+    """On an Echo the massage plays as one track: 'touch hurts' said over it stops it (no
+    switch cue five minutes later), and touch-free ideas follow."""
+    env = with_player(
+        envelope("IntentRequest", "TouchHurtsIntent"), token=token_for("massage-300"), offset=4000
+    )
+    body = audio_client.post("/", json=env).get_json()
+    assert [d["type"] for d in directives(body)] == ["AudioPlayer.Stop"]
+    said = body["response"]["outputSpeech"]["ssml"]
+    assert "massage there" in said and "hug" not in said.lower(), said
+
+
+def test_touch_hurts_over_a_breathing_track_lets_it_play(audio_client: FlaskClient) -> None:
+    env = with_player(
+        envelope("IntentRequest", "TouchHurtsIntent"), token=token_for("breathing-120")
+    )
+    body = audio_client.post("/", json=env).get_json()
+    assert not any(d["type"] == "AudioPlayer.Stop" for d in directives(body))

@@ -147,6 +147,16 @@ def about_audio(handler_input: HandlerInput, now: float, within_s: float) -> boo
     return started is not None and now - started <= within_s
 
 
+def stop_massage(turn: Turn) -> bool:
+    """Stop our massage track if the device has one playing or paused ("touch hurts" said
+    over it): True when it did."""
+    track, activity, _, _ = player(turn.hi)
+    if track is None or track.ritual != MASSAGE or activity not in LOADED:
+        return False
+    turn.hi.response_builder.add_directive(StopDirective())
+    return True
+
+
 def silent(turn: Turn) -> Response:
     """A response without speech (required for AudioPlayer and PlaybackController)."""
     return turn.hi.response_builder.response

@@ -14,7 +14,7 @@ from skill.engine.session import level_bucket
 from skill.engine.spoken import number_words
 from skill.engine.ssml import Speech
 from skill.engine.state import MASSAGE
-from skill.handlers import Handler, Turn
+from skill.handlers import Handler, Turn, audio
 
 
 def answer(
@@ -46,6 +46,8 @@ def answer(
         turn.keep(None)  # a massage is touch: it stops here, and touch-free ideas follow
         speech.say(turn.say("massage.stopped_touch_hurts"))
         progress = None
+    elif fit == "touch" and audio.stop_massage(turn):  # the device's massage track
+        speech.say(turn.say("massage.stopped_touch_hurts"))
     if progress is not None:
         return rituals.carry_on_later(turn, progress, speech)
     speech.say(turn.say(f"pain.ideas.{fit}"))
