@@ -428,7 +428,7 @@ class LossyLink:
     then loses its answer (as a network timeout would): the write happened, the store was
     not told. `lose` counts how many such answers are still to be lost."""
 
-    def __init__(self, upstream: str, operation: str, lose: int) -> None:
+    def __init__(self, upstream: str, operation: str, lose: int, *, fail: bool = False) -> None:
         import http.client
         from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
         from urllib.parse import urlparse
@@ -446,6 +446,14 @@ class LossyLink:
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 target = (self.headers.get("X-Amz-Target") or "").rsplit(".", 1)[-1]
+                if fail and target == link.operation:  # refused outright, never done
+                    error = b'{"__type":"com.amazonaws.dynamodb.v20120810#InternalServerError"}'
+                    self.send_response(500)
+                    self.send_header("Content-Type", "application/x-amz-json-1.0")
+                    self.send_header("Content-Length", str(len(error)))
+                    self.end_headers()
+                    self.wfile.write(error)
+                    return
                 conn = http.client.HTTPConnection(up.hostname, up.port, timeout=10)
                 headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
                 conn.request("POST", self.path, body=body, headers=headers)
@@ -498,3 +506,23 @@ def test_a_write_whose_answer_was_lost_is_applied_once(
         link.close()
     stored = make_dynamodb_adapter(config, session=session).load(USER)
     assert stored["challenge"]["done"] == 2, stored
+
+
+def test_a_practice_row_that_cannot_be_written_does_not_unsay_a_saved_hug(
+    config: Config, session: boto3.session.Session
+) -> None:
+    """The record (its counts and recent log, all the skill reads) was written; only the
+    long log's row failed. The hug is saved, and nothing says otherwise."""
+    import dataclasses
+
+    link = LossyLink(config.dynamodb_endpoint or "", "BatchWriteItem", 0, fail=True)
+    try:
+        lossy = make_dynamodb_adapter(
+            dataclasses.replace(config, dynamodb_endpoint=link.endpoint), session=session
+        )
+        hug = {"id": "h1", "kind": "hug", "at": 5.0, "seconds": 20}
+        lossy.save(USER, {"practice_log": [hug]})  # no StorageError: it is saved
+    finally:
+        link.close()
+    stored = make_dynamodb_adapter(config, session=session).load(USER)
+    assert stored["practice_counts"] == {"hug": 1}, stored

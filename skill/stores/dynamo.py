@@ -347,7 +347,12 @@ class CoupleDynamoDbAdapter(DynamoDbAdapter):  # type: ignore[misc]
                 self._delete_if(key, written[0])
                 return
             if rows:
-                self._write_practice(key, rows, written[1])
+                try:
+                    self._write_practice(key, rows, written[1])
+                except StorageError as exc:
+                    # The record holds the entries (its counts and recent log are what the
+                    # skill reads): the turn is saved; only the long log lacks the rows.
+                    log.warning("practice rows not written (the record has them): %s", exc)
             return
         if self._erased_since(origin, read):
             log.info("save dropped: the couple's data was erased meanwhile")
