@@ -435,6 +435,7 @@ class LossyLink:
 
         link = self
         self.operation, self.lose, self.lock = operation, lose, threading.Lock()
+        self.seen = 0  # calls of `operation` that reached the link
         up = urlparse(upstream)
 
         class Handler(BaseHTTPRequestHandler):
@@ -446,6 +447,8 @@ class LossyLink:
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 target = (self.headers.get("X-Amz-Target") or "").rsplit(".", 1)[-1]
+                with link.lock:
+                    link.seen += target == link.operation
                 if fail and target == link.operation:  # refused outright, never done
                     error = b'{"__type":"com.amazonaws.dynamodb.v20120810#InternalServerError"}'
                     self.send_response(500)
@@ -526,3 +529,24 @@ def test_a_practice_row_that_cannot_be_written_does_not_unsay_a_saved_hug(
         link.close()
     stored = make_dynamodb_adapter(config, session=session).load(USER)
     assert stored["practice_counts"] == {"hug": 1}, stored
+
+
+def test_a_write_dynamodb_refuses_fails_at_once_not_after_eight_tries(
+    config: Config, session: boto3.session.Session
+) -> None:
+    """A write that fails (refused, or an endpoint that never answers) is read back once,
+    in case it landed; when it did not, the failure is said at once: no replaying the
+    turn eight times while Alexa's eight seconds run out."""
+    import dataclasses
+
+    link = LossyLink(config.dynamodb_endpoint or "", "PutItem", 0, fail=True)
+    try:
+        lossy = make_dynamodb_adapter(
+            dataclasses.replace(config, dynamodb_endpoint=link.endpoint), session=session
+        )
+        with pytest.raises(StorageError):
+            lossy.save(USER, {"names": ["Sam"]})
+        attempts = lossy._client.meta.config.retries["total_max_attempts"]
+    finally:
+        link.close()
+    assert link.seen <= attempts, f"{link.seen} PutItem calls for one save"

@@ -319,29 +319,39 @@ class CoupleDynamoDbAdapter(DynamoDbAdapter):  # type: ignore[misc]
         ops = changes.diff(origin.attributes, attributes, self.starter_menu)
         payload = changes.current_layout(attributes)
         read = origin
+        sent: set[str] = set()  # every version token this save has written under
         for attempt in range(self.write_attempts):
             if self._erased_since(origin, read):
                 log.info("save dropped: the couple's data was erased meanwhile")
                 return
             rows = changes.new_entries(ops) + changes.old_log_entries(read.attributes)
             version = uuid.uuid4().hex
+            sent.add(version)
             try:
                 written = self._write(key, payload, read, version)
-            except (_Conflict, StorageError) as failed:
-                # Our own write may have landed and only its answer been lost (a retry then
-                # fails its condition, or every try timed out): then it is done, and
-                # replaying this turn on it would count it twice.
-                latest = self._read_after_failure(key, failed)
-                if latest.version == version and latest.generation is not None:
-                    written = (version, latest.generation)
-                else:
-                    # Someone else wrote first: wait a little, read theirs, replay ours.
-                    if attempt + 1 < self.write_attempts:
-                        self.sleep(self._jitter.uniform(0, CONFLICT_BACKOFF * 2**attempt))
-                        latest = self._read(key)
+            except StorageError as failed:
+                # A write whose answer never came may have landed: read once, and if the
+                # record carries one of our tokens it is done. Otherwise the failure
+                # stands (no retrying a write that is refused, or an endpoint that hangs).
+                ours = self._ours(self._read_after_failure(key, failed), sent)
+                if ours is None:
+                    raise
+                written = ours
+            except _Conflict:
+                # Someone else wrote first, or our own earlier write landed late (its
+                # answer lost, a retry then failing its condition): ours is done; theirs
+                # means wait a little, read it, and replay this turn on it.
+                latest = self._read(key)
+                ours = self._ours(latest, sent)
+                if ours is None and attempt + 1 < self.write_attempts:
+                    self.sleep(self._jitter.uniform(0, CONFLICT_BACKOFF * 2**attempt))
+                    latest = self._read(key)
+                    ours = self._ours(latest, sent)
+                if ours is None:
                     read = latest
                     payload = changes.apply(ops, read.attributes)
                     continue
+                written = ours
             if not read.exists and self._erased_after(origin):
                 # An erase landed while this record was being created: take it back.
                 self._delete_if(key, written[0])
@@ -359,6 +369,13 @@ class CoupleDynamoDbAdapter(DynamoDbAdapter):  # type: ignore[misc]
             return
         log.warning("dynamodb save gave up after %d conflicting writes", self.write_attempts)
         raise StorageError("too many concurrent writes")
+
+    @staticmethod
+    def _ours(latest: _Snapshot, sent: set[str]) -> tuple[str, str] | None:
+        """(version, generation) if the record is one this save wrote, else None."""
+        if latest.version in sent and latest.generation is not None:
+            return latest.version, latest.generation
+        return None
 
     def _read_after_failure(self, key: str, failed: Exception) -> _Snapshot:
         """The record after a write that failed: a conflict is read again; a write whose
@@ -437,6 +454,18 @@ class CoupleDynamoDbAdapter(DynamoDbAdapter):  # type: ignore[misc]
         return version, generation
 
     def _delete_if(self, key: str, version: str) -> None:
+        """Delete the record if it is still the one we wrote (tried three times: it must
+        not outlive the erase it raced)."""
+        for attempt in range(3):
+            try:
+                self._delete_once(key, version)
+                return
+            except StorageError:
+                if attempt == 2:
+                    log.warning("a record made during an erase could not be removed")
+                    raise
+
+    def _delete_once(self, key: str, version: str) -> None:
         with contextlib.suppress(_Conflict):
             self._call(
                 "DeleteItem",
