@@ -434,3 +434,31 @@ def test_two_numbers_run_together_are_asked_again_not_taken_as_ten(talk: Convers
     talk.say("EveningCheckInIntent")
     again = talk.say("PainLevelIntent", level="56")  # "a five, six"
     assert not said_one_of(again, "pain.off_scale") and said_one_of(again, "checkin.pain_reask")
+
+
+def test_tell_me_more_at_a_pain_step_never_skips_the_number(talk: Conversation) -> None:
+    """'Tell me more' at a pain number is not the couple talking over a question: it does
+    not count towards leaving the number out."""
+    talk.say("EveningCheckInIntent")
+    for _ in range(3):
+        more = talk.say("MoreIntent")
+        assert not said_one_of(more, "checkin.pain_skipped"), more.text
+    heard = talk.say("PainLevelIntent", level="3")
+    assert said_one_of(heard, "checkin.pain_heard.low", level="three"), heard.text
+
+
+def test_a_harder_report_in_a_picked_up_check_in_still_closes_without_touch(
+    talk: Conversation, clock
+) -> None:  # type: ignore[no-untyped-def]
+    """What was lost may have been 'touch hurts': an eight said since does not bring the
+    hug back (only 'touch hurts' is surer)."""
+    talk.say("EveningCheckInIntent")
+    talk.say("PainLevelIntent", level="1")
+    talk.say("PainLevelIntent", level="1")
+    talk.say("AMAZON.PauseIntent")
+    talk.new_session()
+    clock.advance(600)
+    talk.say("ContinueIntent")
+    talk.say("PainLevelIntent", level="8")
+    _, close = to_the_close(talk)
+    assert said_one_of(close, "checkin.offer_gentle_close") and no_hug(close), close.text

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from tests.alexa import Conversation
 from tests.test_feature_support import said_one_of
 
@@ -58,9 +60,10 @@ def test_a_skipped_feeling_in_the_weekly_check_in_is_not_praised_as_honest(
     talk.say("AMAZON.NextIntent")
     talk.say("AMAZON.NextIntent")
     first = talk.say("SkipIntent")
-    second = talk.say("SkipIntent")
-    for reply in (first, second):
-        assert said_one_of(reply, "talk.moving_on"), reply.text
+    last = talk.say("SkipIntent")  # the last turn: the close follows at once
+    assert said_one_of(first, "talk.moving_on"), first.text
+    assert not said_one_of(last, "talk.moving_on"), last.text
+    for reply in (first, last):
         assert not said_one_of(reply, "ack.hard"), reply.text
 
 
@@ -109,3 +112,15 @@ def test_it_s_painful_at_a_partner_s_turn_is_them_talking_not_a_name(talk: Conve
     reply = talk.say("ThisIsIntent", name="painful")
     assert said_one_of(reply, "talk.still_talking"), reply.text
     assert not said_one_of(reply, "voices.no_profile"), reply.text
+
+
+def test_repeat_after_a_hug_or_help_beside_the_step_says_the_step(talk: Conversation) -> None:
+    """A hug asked for at a partner's turn, then help, then 'repeat': the turn again, not a
+    second hug nobody asked for (and no hug logged twice)."""
+    step = talk.say("HighsAndLowsIntent")
+    talk.say("HugTimerIntent")
+    talk.say("AMAZON.HelpIntent")
+    again = talk.say("AMAZON.RepeatIntent")
+    assert not said_one_of(again, "hug.start", duration="twenty seconds"), again.text
+    question = re.search(r"[^.?!]*\?", step.text)
+    assert question is not None and question.group(0).strip() in again.text, again.text

@@ -1063,7 +1063,7 @@ RULES = (
 )
 # Touch, in the words a suggestion would use; and the intents that ask for it by name.
 TOUCH_WORDS = re.compile(
-    r"\b(hugs?|hugging|kiss(es|ing)?|cuddl\w*|massag\w*|rub\w*|light touch|"
+    r"\b(hugs?|hugging|kiss(es|ing)?|cuddl\w*|massag\w*|rub\w*|light touch|lie close|"
     r"hold(ing)? hands|hold(ing)? each other|arms around|spoon\w*|brush\w* [\w']+ hair)\b",
     re.IGNORECASE,
 )

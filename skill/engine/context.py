@@ -176,14 +176,6 @@ class Turn:
         self._remember(speech, reprompt)
         return Reply(speech, reprompt, expects=expects)
 
-    def ask_beside(self, speech: Speech, reprompt: str, *expects: str) -> Reply:
-        """Keep listening after an answer beside what was asked (help in a ritual):
-        'repeat' still says what was asked, not this."""
-        last = self.session.last
-        reply = self.ask(speech, reprompt, *expects)
-        self.session.last = last or self.session.last
-        return reply
-
     def tell(self, speech: Speech) -> Reply:
         """Speak and close the conversation."""
         self.session.offer = None

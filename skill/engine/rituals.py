@@ -370,8 +370,8 @@ def fit(turn: Turn, progress: Progress | None = None) -> str:
     progress = progress or turn.ritual
     if progress is None:
         return bucket
-    if turn.session.pain_unknown and bucket not in ("high", "touch"):
-        return "unsure"  # what is said now adds to what was lost; only harder counts
+    if turn.session.pain_unknown and bucket != "touch":
+        return "unsure"  # what was lost may have been "touch hurts": only that is surer
     return "unsure" if bucket == "unknown" and progress.ritual == CHECKIN_SHORT else bucket
 
 
@@ -542,7 +542,9 @@ def on_skip(turn: Turn, progress: Progress) -> Reply:
         speech.say(turn.say("checkin.pain_skipped"))
         return advance(turn, progress, speech)
     if step is not None and step.after:  # its thanks are for what was shared, not a skip
-        return advance(turn, progress, speech.say(turn.say("talk.moving_on")))
+        if not at_last_step(progress):  # at the last, the closing follows at once
+            speech.say(turn.say("talk.moving_on"))
+        return advance(turn, progress, speech)
     return on_next(turn, progress, speech)
 
 

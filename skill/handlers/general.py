@@ -84,7 +84,8 @@ class HelpHandler(Handler):
                 partner = rituals.spoken_name(turn, first)
                 speech.say(turn.say("help.go_first", partner=partner))
             # Help is beside the step: "say repeat to hear this step again" gives the step.
-            return turn.ask_beside(speech, rituals.reprompt(turn, step), *step.expects)
+            turn.session.aside = True
+            return turn.ask(speech, rituals.reprompt(turn, step), *step.expects)
         what, _, page = (turn.session.more or "").partition(":")
         if what == "help" and page.isdigit():
             return read_help(turn, int(page))  # asked again: read on
@@ -102,6 +103,10 @@ class RepeatHandler(Handler):
         progress = turn.ritual
         if progress is not None and rituals.step_of(progress) is None:
             return rituals.waiting(turn)  # a timed part is never replayed unasked
+        if progress is not None and turn.session.aside and turn.pending is None:
+            # After help, a hug or a note beside the step: the step, never the aside again
+            # (a second hug nobody asked for, and not logged).
+            return rituals.step_speech(turn, progress)
         if turn.pending is not None:
             turn.session.offer = turn.pending
             turn.pending.reasked = True
@@ -131,7 +136,8 @@ class MoreHandler(Handler):
             return turn.ask(speech, turn.say("launch.reprompt"))
         # "Tell me more" with nothing being read is said to each other, as the listening
         # reminder suggests: at a talk step (or after a question) they are still talking.
-        if progress is not None:
+        step = rituals.step_of(progress) if progress is not None else None
+        if progress is not None and step is not None and step.talk:
             return rituals.on_unclear(turn, progress)
         if turn.after_question:
             return talk.still_talking(turn)
