@@ -358,6 +358,7 @@ def run_speaker(args: argparse.Namespace) -> int:
         from local_speaker.output import PlayedOutput
 
         out = parts.output
+        played = out.played_since if isinstance(out, PlayedOutput) else (lambda since: False)
         try:
             listener = start_listener(
                 parts.matcher,
@@ -368,10 +369,7 @@ def run_speaker(args: argparse.Namespace) -> int:
                 expecting=lambda: expecting(parts.session.open, parts.session.attributes),
                 # Heard while an answer played, or since a stretch began: the speaker's own
                 # voice (its last words end as playing does) or talk over it.
-                playing=lambda since: (
-                    isinstance(out, PlayedOutput)
-                    and (out.playing.is_set() or out.played_until >= since)
-                ),
+                playing=played,
                 # Under systemd the listener names no intent heard (a pain report is one).
                 console=parts.console if parts.output.words else None,
             )

@@ -15,7 +15,6 @@ not match goes to AMAZON.FallbackIntent — never to a guessed ritual.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import re
 from collections.abc import Sequence
@@ -179,13 +178,15 @@ class Matcher:
         # break", "i want to go first") also stands without its wrapper, as Alexa hears
         # it: "take a break", "go first". Only where two words or more carry the
         # meaning ("start over" is not "over") and no sample already says it.
-        for intent in self.model.intents:
-            for sample in intent.samples:
-                core = self._unwrapped(intent, sample)
-                if core is not None and core not in model_phrases:
-                    model_phrases.add(core)
-                    pattern = self._pattern(intent.name, sample, core, len(patterns))
-                    patterns.append(dataclasses.replace(pattern, core=True))
+        for sample_pattern in list(patterns):
+            core = self._unwrapped(sample_pattern.elements)
+            if core is not None and core not in model_phrases:
+                model_phrases.add(core)
+                patterns.append(
+                    self._pattern(
+                        sample_pattern.intent, sample_pattern.sample, core, len(patterns), core=True
+                    )
+                )
         # Alexa's own phrases for built-in intents, unless the model gives that phrase
         # to an intent of its own (the model always wins).
         for intent in self.model.intents:
@@ -199,12 +200,8 @@ class Matcher:
             log.warning("%d sample(s) could not be used", skipped)
         return patterns
 
-    def _unwrapped(self, intent: Intent, sample: str) -> tuple[_Element, ...] | None:
-        """The sample without the wrapper it starts with, if enough of it is left."""
-        try:
-            elements = self.sample_elements(intent, sample)
-        except ModelError:
-            return None
+    def _unwrapped(self, elements: tuple[_Element, ...]) -> tuple[_Element, ...] | None:
+        """A sample's elements without the wrapper they start with, if enough is left."""
         light = self.phrases.fillers | self.phrases.determiners
         for prefix in self.wrapping.prefixes:
             head = elements[: len(prefix)]
@@ -225,6 +222,7 @@ class Matcher:
         order: int,
         *,
         builtin: bool = False,
+        core: bool = False,
     ) -> Pattern:
         words = [e for e in elements if isinstance(e, str)]
         optional = self.phrases.optional_in_samples | self.phrases.determiners
@@ -236,6 +234,7 @@ class Matcher:
             literal_count=len(words),
             order=order,
             builtin=builtin,
+            core=core,
         )
 
     # -- understanding -------------------------------------------------------------

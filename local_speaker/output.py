@@ -141,6 +141,11 @@ class PlayedOutput(TextOutput):
         self.playing = threading.Event()  # the microphone may hear the speaker meanwhile
         self.played_until = float("-inf")  # perf_counter when the last answer stopped
 
+    def played_since(self, since: float) -> bool:
+        """Whether anything played at or after `since` (perf_counter): speech heard from
+        then on may be the speaker's own voice."""
+        return self.playing.is_set() or self.played_until >= since
+
     def deliver(
         self, ssml: str, *, kind: str, interrupt: threading.Event | None, started: float
     ) -> bool:

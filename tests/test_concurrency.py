@@ -83,20 +83,24 @@ QUESTION_IDS = {
 }
 
 
-def run_devices(config: Config) -> list[dict[str, list[str]]]:
+def at_once(target: Any, config: Config, count: int) -> dict[int, Any]:
+    """`count` server processes running `target(config, n, barrier, results)` together;
+    what each put in `results` as (n, what), by n. Each must exit cleanly."""
     ctx = multiprocessing.get_context("fork")
-    barrier = ctx.Barrier(PROCESSES)
+    barrier = ctx.Barrier(count)
     results = ctx.Queue()
-    procs = [
-        ctx.Process(target=device, args=(config, n, barrier, results)) for n in range(PROCESSES)
-    ]
+    procs = [ctx.Process(target=target, args=(config, n, barrier, results)) for n in range(count)]
     for p in procs:
         p.start()
-    out = [results.get(timeout=120)[1] for _ in procs]
+    out = dict(results.get(timeout=120) for _ in procs)
     for p in procs:
         p.join(timeout=30)
         assert p.exitcode == 0
     return out
+
+
+def run_devices(config: Config) -> list[dict[str, list[str]]]:
+    return list(at_once(device, config, PROCESSES).values())
 
 
 def start_challenge(config: Config) -> None:
@@ -185,19 +189,7 @@ def check_both_voices_linked(config: Config) -> None:
     store = make_store(config)
     for round_ in range(VOICE_ROUNDS):
         store.save(voice_user(round_), {"first_seen": 1.0, "names": ["Sam", "Alex"]})
-    ctx = multiprocessing.get_context("fork")
-    barrier = ctx.Barrier(len(VOICES))
-    results = ctx.Queue()
-    procs = [
-        ctx.Process(target=linking_device, args=(config, n, barrier, results))
-        for n in range(len(VOICES))
-    ]
-    for p in procs:
-        p.start()
-    acked = dict(results.get(timeout=120) for _ in procs)
-    for p in procs:
-        p.join(timeout=30)
-        assert p.exitcode == 0
+    acked = at_once(linking_device, config, len(VOICES))
     lost = [
         (round_, VOICES[n][1])
         for n, rounds in acked.items()
@@ -239,19 +231,7 @@ def naming_device(config: Config, n: int, barrier: Any, results: Any) -> None:
 
 
 def check_both_names_kept(config: Config) -> None:
-    ctx = multiprocessing.get_context("fork")
-    barrier = ctx.Barrier(len(NAMING))
-    results = ctx.Queue()
-    procs = [
-        ctx.Process(target=naming_device, args=(config, n, barrier, results))
-        for n in range(len(NAMING))
-    ]
-    for p in procs:
-        p.start()
-    acked = dict(results.get(timeout=120) for _ in procs)
-    for p in procs:
-        p.join(timeout=30)
-        assert p.exitcode == 0
+    acked = at_once(naming_device, config, len(NAMING))
     store = make_store(config)
     lost = [
         (round_, NAMING[n])

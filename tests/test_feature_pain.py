@@ -3,6 +3,8 @@ the menu pick and the evening check-in (the short version on hard days)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from skill.engine.spoken import number_words
@@ -149,6 +151,14 @@ CHANGED = [
 ]
 
 
+def picked_up_later(talk: Conversation, clock: Any) -> Reply:
+    """A break, then 'continue' ten minutes later in a new conversation."""
+    talk.say("AMAZON.PauseIntent")
+    talk.new_session()
+    clock.advance(600)
+    return talk.say("ContinueIntent")
+
+
 def to_the_close(talk: Conversation) -> tuple[Reply, Reply]:
     """From the check-in's question to its closing offer: the idea is returned too."""
     idea = talk.say("AMAZON.NextIntent")
@@ -266,10 +276,7 @@ def test_a_check_in_picked_up_past_touch_hurts_offers_no_touch(talk: Conversatio
     talk.say("PainLevelIntent", level="3")
     talk.say("TouchHurtsIntent")
     talk.say("PainLevelIntent", level="2")
-    talk.say("AMAZON.PauseIntent")
-    talk.new_session()
-    clock.advance(600)
-    talk.say("ContinueIntent")  # the question again
+    picked_up_later(talk, clock)  # the question again
     idea, close = to_the_close(talk)
     assert said_one_of(idea, "idea.unsure") and no_hug(idea), idea.text
     assert said_one_of(close, "checkin.offer_gentle_close") and no_hug(close), close.text
@@ -284,10 +291,7 @@ def test_a_check_in_picked_up_before_its_pain_questions_asks_them_again(
     """Paused at the first number: nothing was said, so the numbers given after the pause
     decide tonight, and a low night still ends with the offer of a hug."""
     talk.say("EveningCheckInIntent")
-    talk.say("AMAZON.PauseIntent")
-    talk.new_session()
-    clock.advance(600)
-    talk.say("ContinueIntent")
+    picked_up_later(talk, clock)
     talk.say("PainLevelIntent", level="1")
     talk.say("PainLevelIntent", level="2")
     idea, close = to_the_close(talk)
@@ -303,10 +307,7 @@ def test_the_gentle_check_in_picked_up_in_a_new_conversation_closes_without_touc
     talk.say("TouchHurtsIntent")
     talk.say("EveningCheckInIntent")
     talk.say("AMAZON.YesIntent")  # the gentle check-in
-    talk.say("AMAZON.PauseIntent")
-    talk.new_session()
-    clock.advance(600)
-    talk.say("ContinueIntent")
+    picked_up_later(talk, clock)
     talk.say("AMAZON.NextIntent")
     close = talk.say("AMAZON.NextIntent")
     assert said_one_of(close, "checkin.offer_gentle_close") and no_hug(close), close.text
@@ -403,10 +404,7 @@ def test_a_check_in_started_afresh_after_one_picked_up_asks_its_own_questions(
     talk.say("EveningCheckInIntent")
     talk.say("PainLevelIntent", level="8")
     talk.say("PainLevelIntent", level="7")
-    talk.say("AMAZON.PauseIntent")
-    talk.new_session()
-    clock.advance(600)
-    talk.say("ContinueIntent")
+    picked_up_later(talk, clock)
     talk.say("AMAZON.StartOverIntent")
     talk.say("PainLevelIntent", level="1")
     talk.say("PainLevelIntent", level="2")
@@ -455,10 +453,7 @@ def test_a_harder_report_in_a_picked_up_check_in_still_closes_without_touch(
     talk.say("EveningCheckInIntent")
     talk.say("PainLevelIntent", level="1")
     talk.say("PainLevelIntent", level="1")
-    talk.say("AMAZON.PauseIntent")
-    talk.new_session()
-    clock.advance(600)
-    talk.say("ContinueIntent")
+    picked_up_later(talk, clock)
     talk.say("PainLevelIntent", level="8")
     _, close = to_the_close(talk)
     assert said_one_of(close, "checkin.offer_gentle_close") and no_hug(close), close.text

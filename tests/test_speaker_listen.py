@@ -14,6 +14,7 @@ import random
 import shutil
 import subprocess
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -298,6 +299,19 @@ def decoded(text: str, garbage: bool = False) -> Any:
     return Decoded(tuple(text.split()), garbage, 1.0, 0.1)
 
 
+def wake_listener(*, session_open: bool, playing: Callable[[float], bool]) -> Listener:
+    """A wake-mode listener with no microphone, to be handed decodings."""
+    return Listener(
+        _Stub(),  # type: ignore[arg-type]
+        MATCHER,
+        Inputs(),
+        mic_command="true",
+        wake=True,
+        session_open=lambda: session_open,
+        playing=playing,
+    )
+
+
 @pytest.mark.parametrize(
     ("text", "garbage", "session_open", "playing", "expected"),
     [
@@ -319,15 +333,7 @@ def decoded(text: str, garbage: bool = False) -> Any:
 def test_wake_mode_decides_what_was_for_us(
     text: str, garbage: bool, session_open: bool, playing: bool, expected: Any
 ) -> None:
-    listener = Listener(
-        _Stub(),  # type: ignore[arg-type]
-        MATCHER,
-        Inputs(),
-        mic_command="true",
-        wake=True,
-        session_open=lambda: session_open,
-        playing=lambda since: playing,
-    )
+    listener = wake_listener(session_open=session_open, playing=lambda since: playing)
     heard = listener.heard(decoded(text, garbage), at=0.0)
     if expected is None:
         assert heard is None
@@ -344,15 +350,7 @@ def test_wake_mode_at_a_talk_step_hears_the_couple_still_talking(
 ) -> None:
     """At a talk step what is not a command is the couple talking: the skill hears its
     fallback intent and gives more quiet; while the talk time itself plays, nothing."""
-    listener = Listener(
-        _Stub(),  # type: ignore[arg-type]
-        MATCHER,
-        Inputs(),
-        mic_command="true",
-        wake=True,
-        session_open=lambda: True,
-        playing=lambda since: playing,
-    )
+    listener = wake_listener(session_open=True, playing=lambda since: playing)
     talk = Expecting(frozenset(), talk=True)
     heard = listener.heard(decoded("i felt so tired today", True), at=0.0, expect=talk)
     assert (heard.intent if heard is not None else "nothing") == expected
@@ -362,15 +360,7 @@ def test_wake_mode_ignores_the_speaker_s_own_last_words(tmp_path: Path) -> None:
     """Its last words ('... say next when you're ready') end as playing does, so the
     stretch that holds them is decoded after: what began while it played is its own voice."""
     stopped_playing = 9.5
-    listener = Listener(
-        _Stub(),  # type: ignore[arg-type]
-        MATCHER,
-        Inputs(),
-        mic_command="true",
-        wake=True,
-        session_open=lambda: True,
-        playing=lambda since: stopped_playing >= since,
-    )
+    listener = wake_listener(session_open=True, playing=lambda since: stopped_playing >= since)
     echo = listener.heard(decoded("next", False), at=10.0, since=9.0)  # "... say next"
     assert echo is None
     answer = listener.heard(decoded("next", False), at=12.0, since=11.0)

@@ -1,9 +1,10 @@
 """Tonight's comfort: what the couple said about pain, consulted by every suggestion.
 
-One record per conversation (`SessionState.comfort`), never stored. The newest report wins
-(a check-in's first answer replaces an earlier "touch hurts", and the skill says so; the
-second partner's answer only adds to tonight's); whenever what fits changes, it says so; the
-closeness ideas, menu picks, question decks and the hug offer all ask `bucket(turn)`.
+One record per conversation (`SessionState.comfort`), never stored. The newest level wins
+(a check-in's first answer replaces one reported before it; the second partner's only adds
+to tonight's), but "touch hurts" holds once said; whenever what fits changes, the skill says
+so. The closeness ideas, menu picks, question decks and the hug offer all ask
+`bucket(turn)`.
 """
 
 from __future__ import annotations

@@ -279,6 +279,14 @@ def steps_of(progress: Progress) -> tuple[Step, ...]:
     return tuple(steps[i] for i in order_of(progress))
 
 
+def at_talk_step(turn: Turn) -> Progress | None:
+    """This conversation's ritual when it waits at a talk step (the couple talking to each
+    other: what they say there may be meant for each other), else None."""
+    progress = turn.ritual
+    step = step_of(progress) if progress is not None else None
+    return progress if step is not None and step.talk else None
+
+
 def at_last_step(progress: Progress) -> bool:
     """The ritual waits on its last talk step (a timed ritual never counts)."""
     return step_of(progress) is not None and progress.step == length_of(progress) - 1
@@ -363,9 +371,9 @@ def pick_question(turn: Turn, progress: Progress) -> int:
 def fit(turn: Turn, progress: Progress | None = None) -> str:
     """What suits tonight in the check-in: the comfort bucket, or "unsure" when what was
     said about pain is no longer known (it is never kept): the check-in was picked up in
-    a new conversation past a pain question (a lower number said since cannot outweigh
-    what was lost), or it is the gentle one, offered only on a hard day. Then nothing
-    assumes touch is welcome."""
+    a new conversation past a pain question (what was lost may have been "touch hurts",
+    so only that, said since, is surer), or it is the gentle one, offered only on a hard
+    day. Then nothing assumes touch is welcome."""
     bucket = comfort.bucket(turn)
     progress = progress or turn.ritual
     if progress is None:

@@ -92,14 +92,11 @@ class ThisIsHandler(Handler):
         if name is None:
             return turn.ask(Speech().say(turn.say("names.unclear")), turn.say("names.reprompt"))
         person = turn.person
-        progress = turn.ritual
-        step = rituals.step_of(progress) if progress is not None else None
-        talking = step is not None and step.talk
+        talking = rituals.at_talk_step(turn)
         named = {n.lower() for n in turn.couple.names}
-        if person is None and talking and name.lower() not in named:
+        if person is None and talking is not None and name.lower() not in named:
             # "It's painful", "this is scary", said to each other at a talk step.
-            assert progress is not None
-            return rituals.on_unclear(turn, progress)
+            return rituals.on_unclear(turn, talking)
         if person is None:
             return self.then(turn, Speech().say(turn.say("voices.no_profile")))
         names = turn.couple.names

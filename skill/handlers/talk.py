@@ -124,8 +124,9 @@ class AnotherOneHandler(Handler):
         step = rituals.step_of(progress) if progress is not None else None
         if progress is not None and step is not None and step.on_no == rituals.ANOTHER:
             return rituals.on_skip(turn, progress)  # a different question at this step
-        if progress is not None and step is not None and step.talk and not turn.session.another:
-            return rituals.on_unclear(turn, progress)  # "one more", said to each other
+        talking = rituals.at_talk_step(turn)
+        if talking is not None and not turn.session.another:
+            return rituals.on_unclear(turn, talking)  # "one more", said to each other
         last = turn.session.another
         what, _, which = last.partition(":") if last else ("deck", "", "any")
         if what == "words":

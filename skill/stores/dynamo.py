@@ -333,7 +333,11 @@ class CoupleDynamoDbAdapter(DynamoDbAdapter):  # type: ignore[misc]
                 # A write whose answer never came may have landed: read once, and if the
                 # record carries one of our tokens it is done. Otherwise the failure
                 # stands (no retrying a write that is refused, or an endpoint that hangs).
-                ours = self._ours(self._read_after_failure(key, failed), sent)
+                try:
+                    latest = self._read(key)
+                except StorageError:
+                    raise failed from None  # the write's failure is the one to tell
+                ours = self._ours(latest, sent)
                 if ours is None:
                     raise
                 written = ours
@@ -376,16 +380,6 @@ class CoupleDynamoDbAdapter(DynamoDbAdapter):  # type: ignore[misc]
         if latest.version in sent and latest.generation is not None:
             return latest.version, latest.generation
         return None
-
-    def _read_after_failure(self, key: str, failed: Exception) -> _Snapshot:
-        """The record after a write that failed: a conflict is read again; a write whose
-        answer never came is read too, and if that read fails as well the failure stands."""
-        try:
-            return self._read(key)
-        except StorageError:
-            if isinstance(failed, StorageError):
-                raise failed from None
-            raise
 
     def _erased_since(self, origin: _Snapshot, latest: _Snapshot) -> bool:
         """Whether the couple was erased after `origin` was read (so nothing may be saved)."""
