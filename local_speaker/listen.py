@@ -40,7 +40,7 @@ from typing import IO, Any
 from rich.console import Console
 from rich.text import Text
 
-from local_speaker import context, grammar, language_model
+from local_speaker import context, grammar, language_model, pitch
 from local_speaker.context import Expecting
 from local_speaker.matcher import Matcher
 from local_speaker.model import FALLBACK, FIRST_NAME, InteractionModel
@@ -57,10 +57,15 @@ SAMPLE_RATE = 16_000
 # audio, may find one that explains it nearly as well as the free words do
 # (MIN_LOG_RATIO). Settings chosen on espeak-ng speech (bench/devset: `python -m
 # bench.recognition --set dev`), never on the held-out set.
-# Frequency warping (pocketsphinx's inverse-linear vocal tract length normalisation): the
-# acoustic model fits deeper voices best; a slight warp helps higher ones more than it
-# costs deeper ones (on the tuning set, free words right: 145/304 at 1.0, 156 at 1.1).
-FREQUENCY_WARP = 1.1
+# Frequency warping (pocketsphinx's inverse-linear vocal tract length normalisation),
+# chosen for each utterance from the voice's pitch in steps of 0.1 (pitch.py): the acoustic
+# model fits deeper voices best, and one warp for both partners fits neither. The front
+# end is rebuilt only when the warp changes: otherwise the room's noise estimate carries
+# over from one utterance to the next (learned afresh for every utterance, it cost
+# commands in a faint noise floor). On the tuning set (`python -m bench.recognition --set
+# dev`, all five rooms), against one warp of 1.1 for every voice: 181 against 174 of 320
+# paraphrases heard, 22 against 24 of 280 room-talk sentences acted on, 359 of 440
+# commands both (with a fresh front end for every utterance: 179, 19 and 350).
 # The free search's language weight and word penalty. On the tuning set, a weight of 7
 # let 75% more room talk through; 13 heard 4% fewer commands and 17% fewer paraphrases.
 WORDS_WEIGHT, WORDS_INSERTION = 10.0, 0.5
@@ -177,7 +182,8 @@ class Recognizer:
             wbeam=WORD_BEAM,
             pbeam=PHONE_BEAM,
             maxhmmpf=MAX_HMMS_PER_FRAME,
-            **_warp(),
+            warp_type="inverse_linear",
+            warp_params=str(pitch.warp_for(None)),
         )
         self.words_decoder = Decoder(
             loglevel="FATAL",
@@ -187,7 +193,8 @@ class Recognizer:
             fwdflat=True,
             bestpath=True,
             maxhmmpf=WORDS_MAX_HMMS,
-            **_warp(),
+            warp_type="inverse_linear",
+            warp_params=str(pitch.warp_for(None)),
         )
         known = lambda w: self.decoder.lookup_word(w) is not None  # noqa: E731
         searches = {}
@@ -241,6 +248,7 @@ class Recognizer:
             started = time.process_time()
             audio_s = len(pcm) / 2 / SAMPLE_RATE
             expect = context.NOTHING if wake_required else (expect or context.EVERYTHING)
+            self._fit_voice(pcm)
 
             def done(words: Sequence[str], **kwargs: Any) -> Decoded:
                 return Decoded(
@@ -265,6 +273,14 @@ class Recognizer:
                 ratio = (_acoustic(forced_segments) - _acoustic(segments)) / frames
                 return done(forced, garbage=False, log_ratio=ratio)
             return done(words, garbage=True)
+
+    def _fit_voice(self, pcm: bytes) -> None:
+        """Both searches hear this utterance with the warp its pitch asks for."""
+        warp = str(pitch.warp_for(pitch.pitch(pcm)))
+        for decoder in (self.words_decoder, self.decoder):
+            if decoder.config["warp_params"] != warp:
+                decoder.config["warp_params"] = warp
+                decoder.reinit_feat()
 
     def _means(self, words: Sequence[str], expect: Expecting, *, exact: bool) -> bool:
         found = meaning(self.matcher, words, expect, wake=self.grammar.wake, exact=exact)
@@ -296,12 +312,6 @@ class Recognizer:
     def _search(self, pcm: bytes, search: str) -> tuple[tuple[str, ...], Segments]:
         """The grammar's words found, and each segment."""
         return _run(self.decoder, pcm, search)
-
-
-def _warp() -> dict[str, str]:
-    if FREQUENCY_WARP == 1.0:
-        return {}
-    return {"warp_type": "inverse_linear", "warp_params": str(FREQUENCY_WARP)}
 
 
 @dataclass(frozen=True)

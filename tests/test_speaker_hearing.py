@@ -228,12 +228,14 @@ needs_speech = pytest.mark.skipif(
 )
 
 
-def espeak(text: str, *, tail: bool = True) -> bytes:
+def espeak(
+    text: str, *, tail: bool = True, voice: str = "en-us", condition: str = "clean"
+) -> bytes:
     """espeak-ng's words in a quiet room (a microphone's noise floor), 16 kHz raw."""
     from bench.heldout.generate import LEAD_S, RATE, render
 
     wav = subprocess.run(
-        ["espeak-ng", "-v", "en-us", "-s", "150", "--stdout", text],
+        ["espeak-ng", "-v", voice, "-s", "150", "--stdout", text],
         capture_output=True,
         check=True,
         timeout=30,
@@ -246,7 +248,7 @@ def espeak(text: str, *, tail: bool = True) -> bytes:
         check=True,
         timeout=30,
     ).stdout
-    room = render(words, "clean", seed=len(text))
+    room = render(words, condition, seed=len(text))
     return room if tail else room[: 2 * int(LEAD_S * RATE) + len(words)]
 
 
@@ -293,6 +295,43 @@ def test_an_utterance_cut_at_the_longest_allowed(
     clip.write_bytes(espeak("please start our weekly check in and then the evening check in"))
     heard = listen.Listener(recognizer, MATCHER, Inputs(), mic_command=f"cat {clip}").listen_once()
     assert heard is not None
+
+
+# -- each voice heard as itself, each utterance on its own -------------------------------
+@needs_speech
+@pytest.mark.parametrize("condition", ["clean", "pink10"])
+def test_a_higher_voice_is_heard_with_more_warp_than_a_deeper_one(condition: str) -> None:
+    pytest.importorskip("numpy")
+    from local_speaker import pitch
+
+    text = "we would like a hug timer please"
+    deep = pitch.pitch(espeak(text, condition=condition))
+    high = pitch.pitch(espeak(text, voice="en-us+f3", condition=condition))
+    assert deep is not None and 85 <= deep <= 130, deep
+    assert high is not None and 170 <= high <= 240, high
+    assert pitch.warp_for(deep) == 1.1 and pitch.warp_for(high) in (1.2, 1.3)
+    # Nothing voiced (the room alone) keeps the deeper voices' warp.
+    assert pitch.pitch(bytes(32_000)) is None and pitch.warp_for(None) == 1.1
+
+
+@needs_speech
+def test_a_higher_voice_s_command_is_heard(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A command in a higher voice that one warp for every voice (1.1) misheard ("next"
+    as "stop")."""
+    pytest.importorskip("pocketsphinx")
+    from local_speaker import pitch
+    from local_speaker.listen import Recognizer, meaning
+
+    clip = espeak("next", voice="en-us+f3")
+
+    def heard(recognizer: Any) -> str | None:
+        decoded = recognizer.decode(clip)
+        found = meaning(MATCHER, decoded.words, context.EVERYTHING) if decoded.accepted else None
+        return found.intent if found else None
+
+    assert heard(Recognizer(MODEL)) == "AMAZON.NextIntent"
+    monkeypatch.setattr(pitch, "warp_for", lambda hz: 1.1)
+    assert heard(Recognizer(MODEL)) != "AMAZON.NextIntent"
 
 
 # -- close-together hear -----------------------------------------------------------------
