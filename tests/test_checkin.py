@@ -247,3 +247,26 @@ def test_questions_do_not_repeat_back_to_back(talk: Conversation, clock) -> None
         talk.say("AMAZON.StopIntent")
         clock.advance(HOURS)
     assert len(seen) == len(set(seen)) == len(QUESTIONS) // 2
+
+
+@pytest.mark.parametrize(
+    "steps",
+    [
+        [("EveningCheckInIntent", {})],  # a pain number
+        [("HighsAndLowsIntent", {})],  # the couple's talk
+        [("EveningCheckInIntent", {}), ("PainLevelIntent", {"level": "2"})],
+    ],
+)
+def test_repeat_listens_for_what_the_step_listens_for(
+    talk: Conversation, steps: list[tuple[str, dict[str, str]]]
+) -> None:
+    """Said again, a step still hears a bare number or the couple's talk (the bedside
+    builds what it may hear from this)."""
+    for intent, slots in steps:
+        talk.say(intent, **slots)
+    before = talk.attributes["expects"]
+    assert before
+    talk.say("AMAZON.RepeatIntent")
+    assert talk.attributes["expects"] == before
+    talk.say("AMAZON.RepeatIntent")
+    assert talk.attributes["expects"] == before

@@ -11,12 +11,13 @@ from ask_sdk_model import Response
 
 from skill.engine import offers, rituals
 from skill.engine.context import Deps, Reply
+from skill.engine.session import EXPECTS_KEY
 from skill.engine.ssml import Speech
 from skill.errors import StorageError
 from skill.handlers import Handler, Turn, intent_name, talk, to_response
 from skill.handlers.guided import nothing_here
 from skill.handlers.menu import read_menu
-from skill.handlers.turn import forget
+from skill.handlers.turn import forget, session_of
 
 # Requests whose answer someone hears (Connections.Response returns from Alexa's own
 # permission prompt into the conversation).
@@ -112,8 +113,15 @@ class RepeatHandler(Handler):
             turn.pending.reasked = True
         if last is None:
             return nothing_here(turn)
-        expects = ("yes_no",) if turn.session.offer is not None else ()
+        expects = ("yes_no",) if turn.session.offer is not None else _listened_for(turn)
         return turn.ask(Speech(parts=list(last.parts)), last.reprompt, *expects)
+
+
+def _listened_for(turn: Turn) -> tuple[str, ...]:
+    """What the last response listened for: said again, it listens for the same (a pain
+    number, the couple's talk), or the bedside would turn those away."""
+    before = (session_of(turn.hi) or {}).get(EXPECTS_KEY)
+    return tuple(str(e) for e in before) if isinstance(before, list) else ()
 
 
 class MoreHandler(Handler):
