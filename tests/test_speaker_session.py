@@ -387,3 +387,29 @@ def test_after_a_question_the_bedside_hears_unmatched_speech_as_the_couple_talki
     assert context.expecting(session.open, session.attributes).talk
     session.hear("hug timer for ten seconds")
     assert not context.expecting(session.open, session.attributes).talk
+
+
+@pytest.mark.parametrize(
+    "decline", ["not right now", "not today", "i'd rather not", "let's not", "we'll pass"]
+)
+def test_a_polite_no_to_the_hug_is_a_no(
+    session: Session, spy: Spy, store: SQLiteAdapter, decline: str
+) -> None:
+    """Said to 'would you like a twenty second hug?', a decline ends kindly, the first
+    time: never the hug asked again."""
+    out = run(
+        session,
+        "start our evening check in",
+        "seven",
+        "skip",
+        "next",
+        "next",
+        "next",
+        "next",
+        decline,
+    )
+    texts = out.texts()
+    assert "hug" in texts[6]
+    assert "hug" not in texts[7].lower() and "catch" not in texts[7].lower(), texts[7]
+    assert not session.open
+    assert [e["kind"] for e in store.load(USER)["practice_log"]] == ["checkin"]
