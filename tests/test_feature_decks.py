@@ -146,3 +146,19 @@ def test_another_one_gives_different_words_for_the_same_situation(talk: Conversa
     assert {s for s, _ in later} == {"pausing"}
     lines = [first[1]] + [line for _, line in later]
     assert len(set(lines)) == len(lines)
+
+
+def test_every_situation_the_words_help_names_can_be_asked_for(talk: Conversation) -> None:
+    """'I also have words for ... showing you understand ...': each named, said back, is
+    that situation's words (not the list again)."""
+    options = variants("words_help.options")[0]
+    named = options.split("words for ", 1)[1].rstrip(".").replace(", and ", ", ").split(", ")
+    assert len(named) == len(SITUATIONS)
+    heard = set()
+    for name in named:
+        reply = talk.say("WordsIntent", situation=name)
+        situation = words_in(reply)[0]
+        assert said_one_of(reply, f"words_intro.{situation}"), name
+        assert options not in reply.text, name
+        heard.add(situation)
+    assert heard == set(SITUATIONS)
