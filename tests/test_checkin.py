@@ -270,3 +270,26 @@ def test_repeat_listens_for_what_the_step_listens_for(
     assert talk.attributes["expects"] == before
     talk.say("AMAZON.RepeatIntent")
     assert talk.attributes["expects"] == before
+
+
+@pytest.mark.parametrize("own_menu", [False, True])
+def test_another_idea_at_the_idea_step_is_another_idea(talk: Conversation, store, own_menu) -> None:  # type: ignore[no-untyped-def]
+    """'Another one' at tonight's closeness idea: a different idea that fits as well, and
+    the check-in goes on (not a conversation question with its own talk time)."""
+    if own_menu:
+        menu = [{"text": text, "kind": "physical"} for text in MENU]
+        store.save(talk.user, {"first_seen": 1.0, "menu": menu})
+    walk_to_question(talk, "1", "2")
+    first = talk.say("AMAZON.NextIntent")
+    second = talk.say("AnotherOneIntent")
+    third = talk.say("AnotherOneIntent")
+    assert len({first.text, second.text, third.text}) == 3
+    for idea in (second, third):
+        assert said_one_of(idea, "checkin.idea_after") and idea.measured.quiet_ms == 0
+        if own_menu:
+            assert len([m for m in MENU if f"{m}." in idea.text or f"{m}?" in idea.text]) == 1
+        else:
+            assert said_one_of(idea, "idea.low"), idea.text
+    assert talk.say("AMAZON.RepeatIntent").text == third.text
+    after = talk.say("AMAZON.NextIntent")  # the check-in goes on from the idea
+    assert not said_one_of(after, "checkin.idea_after") and not after.ended

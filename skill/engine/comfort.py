@@ -33,6 +33,7 @@ STARTER_KEYS = {kind: f"menu.starter.{kind}" for kind in ("physical", "emotional
 FULLER_TOUCH = "menu.fuller_touch_words"
 # Question decks that are about touch: not offered while touch hurts.
 TOUCH_DECKS = frozenset({"physical"})
+MENU_TRIES = 5  # draws for "another idea" to find one other than the last
 
 
 def bucket(turn: Turn) -> str:
@@ -129,11 +130,30 @@ def _words(text: str) -> set[str]:
 def closeness_idea(turn: Turn, fit: str) -> str:
     """Tonight's closeness idea: from the couple's own menu once they have made one. The
     same idea each time the step is spoken."""
+    moved = turn.ritual.idea if turn.ritual is not None else 0  # "another idea"
     if turn.couple.menu:
-        item = pick_menu_item(turn, fit, rng=seeded(turn.ritual, "menu"))
+        item = _menu_idea(turn, fit, moved)
         if item is not None:
-            return steady_say(turn, "checkin.idea_from_menu", idea=item.text)
-    return steady_say(turn, f"idea.{fit}")
+            return steady_say(turn, "checkin.idea_from_menu", idea=item)
+    return steady_say(turn, f"idea.{fit}", moved=moved)
+
+
+def _menu_idea(turn: Turn, fit: str, moved: int) -> str | None:
+    """The idea from their menu, and after "another idea" a different one if it has one."""
+    ideas: list[str] = []
+    for n in range(moved + 1):
+        text = None
+        for attempt in range(MENU_TRIES):
+            purpose = "menu" if n == 0 and attempt == 0 else f"menu:{n}:{attempt}"
+            item = pick_menu_item(turn, fit, rng=seeded(turn.ritual, purpose))
+            if item is None:
+                return None
+            text = item.text
+            if not ideas or text != ideas[-1]:
+                break
+        if text is not None:
+            ideas.append(text)
+    return ideas[-1] if ideas else None
 
 
 def allows_deck(turn: Turn, deck: str) -> bool:

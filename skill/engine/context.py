@@ -207,10 +207,11 @@ def steady_number(progress: Progress | None, purpose: str) -> int:
     return int.from_bytes(hashlib.sha256(seed.encode()).digest()[:8], "big")
 
 
-def steady_say(turn: Turn, key: str, **values: object) -> str:
+def steady_say(turn: Turn, key: str, *, moved: int = 0, **values: object) -> str:
     """One variant of `key`, the same one every time the current step is spoken (moved on
-    by one when that variant was just said, as when two partners' steps follow)."""
-    number = steady_number(turn.ritual, key)
+    by one when that variant was just said, as when two partners' steps follow; `moved`:
+    on by that many more, for 'another one')."""
+    number = steady_number(turn.ritual, key) + moved
     count = len(turn.content.variants(key))
     for shift in range(count):
         line = turn.content.line(key, number + shift, **values)

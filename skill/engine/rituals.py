@@ -422,7 +422,7 @@ def step_speech(turn: Turn, progress: Progress, speech: Speech | None = None) ->
         )
     elif step.kind == "idea":
         speech.say(steady_say(turn, "checkin.idea_intro"), comfort.closeness_idea(turn, fit(turn)))
-        speech.say(turn.say(step.prompt))
+        speech.say(steady_say(turn, step.prompt))
     elif step.kind == "offer_hug" and close_without_touch(turn, progress):
         offer = (
             "checkin.offer_close"

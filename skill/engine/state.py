@@ -151,6 +151,7 @@ class Progress:
     # passed on their own ("skip my turn": that step number is left out): the ritual's
     # step numbers, and `step` counts along this. None: the table's steps and order.
     order: list[int] | None = None
+    idea: int = 0  # how many times "another idea" was asked at the idea step
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -164,6 +165,8 @@ class Progress:
         }
         if self.order is not None:
             data["order"] = list(self.order)
+        if self.idea:
+            data["idea"] = self.idea
         return data
 
     @classmethod
@@ -184,6 +187,7 @@ class Progress:
             question=_int_or_none(data.get("question")),
             seconds=_int_or_none(data.get("seconds")),
             order=_order(data.get("order")),
+            idea=max(0, _int_or_none(data.get("idea")) or 0),
         )
 
 

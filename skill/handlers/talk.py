@@ -124,6 +124,10 @@ class AnotherOneHandler(Handler):
         step = rituals.step_of(progress) if progress is not None else None
         if progress is not None and step is not None and step.on_no == rituals.ANOTHER:
             return rituals.on_skip(turn, progress)  # a different question at this step
+        if progress is not None and step is not None and step.kind == "idea":
+            progress.idea += 1  # a different closeness idea, fitting tonight as the first
+            turn.keep(progress)
+            return rituals.step_speech(turn, progress)
         talking = rituals.at_talk_step(turn)
         if talking is not None and not turn.session.another:
             return rituals.on_unclear(turn, talking)  # "one more", said to each other
