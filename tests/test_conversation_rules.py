@@ -8,6 +8,7 @@ import pytest
 
 from skill.engine.ssml import BREATH_MS
 from tests.alexa import Conversation
+from tests.test_feature_decks import SITUATIONS
 from tests.test_feature_support import CONTENT, said_one_of, variants
 
 PHYSICAL_QUESTIONS = CONTENT.variants("deck.physical")
@@ -329,3 +330,19 @@ def test_at_a_partners_turn_tell_me_more_or_one_more_is_said_to_each_other(
     assert said_one_of(reply, "talk.still_talking"), reply.text
     assert not said_one_of(reply, "more.nothing") and not reply.ended
     assert reply.measured.quiet_ms >= 20_000
+
+
+@pytest.mark.parametrize("start", ["HighsAndLowsIntent", "QuestionIntent"])
+def test_help_me_with_something_else_said_to_each_other_is_talk(
+    talk: Conversation, start: str
+) -> None:
+    """'Help me with the laundry tomorrow' while they talk: no situation the words are
+    for, so more quiet, not words for a hard moment spoken over them."""
+    first = talk.say(start)
+    reply = talk.say("WordsIntent", situation="the laundry tomorrow")
+    assert reply.measured.quiet_ms >= 30_000 and not reply.ended, reply.text
+    assert not any(said_one_of(reply, f"words_intro.{s}") for s in SITUATIONS), reply.text
+    assert first.text != reply.text
+    # A situation the words are for is still asked for by name, even mid-talk.
+    named = talk.say("WordsIntent", situation="taking a break")
+    assert said_one_of(named, "words_intro.pausing")

@@ -12,7 +12,7 @@ from skill.engine.context import Reply
 from skill.engine.ssml import Speech
 from skill.engine.state import RECENT_DECK_LIMIT
 from skill.engine.synonyms import slot_synonyms
-from skill.handlers import Handler, Turn, slot_id
+from skill.handlers import Handler, Turn, slot_id, slot_value
 from skill.handlers.menu import pick_from_menu
 
 DECK, SITUATION = "DeckKind", "WordsSituation"
@@ -111,7 +111,16 @@ class WordsHandler(Handler):
     INTENTS = ("WordsIntent",)
 
     def respond(self, turn: Turn) -> Reply:
-        return offer_words(turn, slot_id(turn.hi, "situation", SITUATION))
+        situation = slot_id(turn.hi, "situation", SITUATION)
+        if situation is None and slot_value(turn.hi, "situation") is not None:
+            # "Help me with the laundry tomorrow", said to each other while they talk: not
+            # a situation the words are for, so the couple is still talking.
+            talking = rituals.at_talk_step(turn)
+            if talking is not None:
+                return rituals.on_unclear(turn, talking)
+            if turn.after_question:
+                return still_talking(turn)
+        return offer_words(turn, situation)
 
 
 class AnotherOneHandler(Handler):
