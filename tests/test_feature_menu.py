@@ -152,6 +152,9 @@ def test_the_words_that_pick_a_column_are_content_data() -> None:
     # The real lists: touch first, then talk.
     assert column_for(CONTENT, "hugs and talks") == "physical"
     assert column_for(CONTENT, "thank-you notes") == "emotional"
+    # Touch by other names rests with the rest of it on a night touch hurts.
+    for touch in ("slow dancing", "a neck and shoulder rub", "nuzzling on the sofa"):
+        assert column_for(CONTENT, touch) == "physical", touch
 
 
 def test_an_empty_menu_says_how_to_add(talk: Conversation) -> None:
