@@ -109,6 +109,7 @@ VAD_MODE = "LOOSE"  # pocketsphinx.Vad's; stricter modes clip the words' edges
 # against 25 of 224. In a quick sweep 0.4 s was no better.
 PRE_ROLL_S = 0.2
 ANSWER, WAKE, WORDS = "answer", "wake", "words"  # the searches (see Recognizer)
+WARM = "warm"  # a search of one short word: a pass over audio only to learn the room's noise
 MIC_COMMANDS = (
     ("arecord", "arecord -q -t raw -f S16_LE -c 1 -r {rate}"),
     ("parecord", "parecord --raw --format=s16le --channels=1 --rate={rate}"),
@@ -220,6 +221,9 @@ class Recognizer:
                 wake_required=True,
                 expect=context.NOTHING,
             )
+        for decoder in (self.decoder, self.words_decoder):
+            decoder.add_jsgf_string(WARM, "#JSGF V1.0;\ngrammar warm;\npublic <w> = a;\n")
+        self._before = b""  # the last utterance (see _fit_voice)
         try:
             for name, built in searches.items():
                 self.decoder.add_jsgf_string(name, built.jsgf)
@@ -275,12 +279,18 @@ class Recognizer:
             return done(words, garbage=True)
 
     def _fit_voice(self, pcm: bytes) -> None:
-        """Both searches hear this utterance with the warp its pitch asks for."""
+        """Both searches hear this utterance with the warp its pitch asks for. A new warp
+        means a new front end, which first learns the room's noise from the utterance
+        before (held in memory only), as the old one had: otherwise the first command
+        after the other partner spoke was heard as if the room had just gone quiet."""
         warp = str(pitch.warp_for(pitch.pitch(pcm)))
         for decoder in (self.words_decoder, self.decoder):
             if decoder.config["warp_params"] != warp:
                 decoder.config["warp_params"] = warp
                 decoder.reinit_feat()
+                if self._before:
+                    _run(decoder, self._before, WARM)
+        self._before = pcm
 
     def _means(self, words: Sequence[str], expect: Expecting, *, exact: bool) -> bool:
         found = meaning(self.matcher, words, expect, wake=self.grammar.wake, exact=exact)

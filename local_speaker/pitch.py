@@ -23,6 +23,8 @@ LOWEST_HZ, HIGHEST_HZ = 60, 400
 LOUD = 0.3  # frames at least this loud against the loudest (speech, not the room)
 VOICED = 0.5  # a frame is voiced when it repeats itself at least this well
 MIN_VOICED_FRAMES = 3
+NEARLY = 0.9  # a repeat this good against the best counts as the period
+CLIMB = 40  # lags to climb from the first good one to its peak (a period's width)
 # A typical man's pitch gets the warp chosen for the tuning set's deeper voices (as one
 # warp for everyone, before: 1.1); a typical woman's gets the best warp for its higher
 # ones (1.3). Between them the warp rises with pitch in steps of 0.1 (each new warp
@@ -55,8 +57,20 @@ def pitch(pcm: bytes) -> float | None:
     lags = np.arange(shortest, longest)
     later = squares[:, lags + FRAME] - squares[:, lags]
     similarity = cross / np.sqrt(np.maximum(energy[:, None] * later, 1e-9))
-    best = similarity.argmax(axis=1)
-    voiced = similarity[np.arange(len(best)), best] >= VOICED
+    # The period is the shortest lag that repeats nearly as well as the best one: two or
+    # three periods repeat as well as one, and the best of them may be any (half the
+    # pitch, a higher voice taken for a deeper one).
+    top = similarity.max(axis=1)
+    good = similarity >= np.maximum(NEARLY * top, VOICED)[:, None]
+    best = good.argmax(axis=1)
+    rows = np.arange(len(best))
+    for _ in range(CLIMB):  # from there, up to the peak of that repeat
+        ahead = np.minimum(best + 1, len(lags) - 1)
+        best = np.where(similarity[rows, ahead] > similarity[rows, best], ahead, best)
+    # A period found at either end of the range is no period (a hum below the deepest
+    # voice repeats itself best at the shortest lag).
+    inside = (best > 0) & (best < len(lags) - 1)
+    voiced = (similarity[rows, best] >= VOICED) & inside
     if voiced.sum() < MIN_VOICED_FRAMES:
         return None
     return float(np.median(RATE / lags[best[voiced]]))

@@ -310,8 +310,49 @@ def test_a_higher_voice_is_heard_with_more_warp_than_a_deeper_one(condition: str
     assert deep is not None and 85 <= deep <= 130, deep
     assert high is not None and 170 <= high <= 240, high
     assert pitch.warp_for(deep) == 1.1 and pitch.warp_for(high) in (1.2, 1.3)
+
+
+@pytest.mark.parametrize("hz", [100, 150, 200, 250])
+def test_a_voice_s_pitch_is_its_own_not_an_octave_below(hz: int) -> None:
+    """Glottal pulses through a resonance, as a voice makes: two periods repeat as well as
+    one, and a higher voice was measured an octave down (200 Hz as 67 to 100 Hz)."""
+    pytest.importorskip("numpy")
+    from local_speaker import pitch
+
+    pulses = [0.0] * 32_000
+    for n in range(0, 32_000, round(16_000 / hz)):
+        pulses[n] = 20_000.0
+    ring = [math.exp(-k / 30) * math.sin(0.3 * k) for k in range(200)]
+    voice = array.array("h", [0] * 32_000)
+    for n, p in enumerate(pulses):
+        if p:
+            for k, r in enumerate(ring[: 32_000 - n]):
+                voice[n + k] = max(-32767, min(32767, voice[n + k] + int(p * r)))
+    heard = pitch.pitch(voice.tobytes())
+    assert heard is not None and abs(heard - hz) < 0.05 * hz, heard
     # Nothing voiced (the room alone) keeps the deeper voices' warp.
     assert pitch.pitch(bytes(32_000)) is None and pitch.warp_for(None) == 1.1
+
+
+@needs_speech
+def test_a_mains_hum_is_not_taken_for_a_voice() -> None:
+    """A 50 Hz hum alone has no pitch; under a deeper voice, as loud as the voice, it
+    does not make the voice a higher one."""
+    pytest.importorskip("numpy")
+    from local_speaker import pitch
+
+    def with_hum(pcm: bytes, rms: float) -> bytes:
+        samples = array.array("h", pcm)
+        for i, x in enumerate(samples):
+            wave = rms * math.sqrt(2) * math.sin(2 * math.pi * 50 * i / 16_000)
+            samples[i] = max(-32767, min(32767, int(x + wave)))
+        return samples.tobytes()
+
+    assert pitch.pitch(with_hum(bytes(64_000), 3000.0)) is None
+    voice = espeak("we would like a hug timer please")
+    loudness = math.sqrt(sum(x * x for x in array.array("h", voice)) / (len(voice) // 2))
+    heard = pitch.pitch(with_hum(voice, loudness))
+    assert heard is not None and heard < 130 and pitch.warp_for(heard) == 1.1
 
 
 @needs_speech
@@ -332,6 +373,26 @@ def test_a_higher_voice_s_command_is_heard(monkeypatch: pytest.MonkeyPatch) -> N
     assert heard(Recognizer(MODEL)) == "AMAZON.NextIntent"
     monkeypatch.setattr(pitch, "warp_for", lambda hz: 1.1)
     assert heard(Recognizer(MODEL)) != "AMAZON.NextIntent"
+
+
+@needs_speech
+def test_after_the_other_partner_spoke_the_room_is_still_known() -> None:
+    """In a noisy room, a deeper voice's command after a higher voice (a new warp, a new
+    front end) is heard as after another deeper one: the noise the room makes is not
+    forgotten ("next" was heard as "yep", a yes)."""
+    pytest.importorskip("pocketsphinx")
+    from local_speaker.listen import Recognizer
+
+    after_deep, after_high = Recognizer(MODEL), Recognizer(MODEL)
+    line = "did you lock the front door"
+    deep = espeak(line, condition="pink10")
+    high = espeak(line, voice="en-us+f3", condition="pink10")
+    for command in ("next", "start a hug timer"):
+        clip = espeak(command, condition="pink10")
+        after_deep.decode(deep)
+        after_high.decode(high)
+        expected = after_deep.decode(clip)
+        assert after_high.decode(clip).words == expected.words, command
 
 
 # -- close-together hear -----------------------------------------------------------------
