@@ -157,6 +157,20 @@ def test_practices_for_each_part_of_the_day(
     assert not reply.ended
 
 
+@pytest.mark.parametrize("slot", ["morning", None])
+def test_another_one_after_a_practice_is_another_practice(
+    talk: Conversation, slot: str | None
+) -> None:
+    """'Another one' after 'give us a morning practice': another practice for that part
+    of the day, not a conversation question with talk time."""
+    first = talk.say("PracticeIdeaIntent", time=slot)
+    second = talk.say("AnotherOneIntent")
+    for each in ("morning", "daytime", "evening"):
+        assert said_one_of(second, f"practice.{each}") == (slot is None or each == "morning")
+    assert second.text != first.text and second.measured.quiet_ms == 0
+    assert not second.ended
+
+
 # -- the weekly check-in ---------------------------------------------------------------
 def test_weekly_checkin_turn_by_turn(talk: Conversation, store) -> None:  # type: ignore[no-untyped-def]
     store.save(talk.user, {"first_seen": START, "names": ["Sam", "Alex"]})

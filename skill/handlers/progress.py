@@ -71,13 +71,18 @@ class PracticeIdeaHandler(Handler):
     INTENTS = ("PracticeIdeaIntent",)
 
     def respond(self, turn: Turn) -> Reply:
-        when = slot_id(turn.hi, "time", "TimeOfDay")
-        speech = Speech()
-        if when is None:
-            speech.say(turn.say("practice.any_intro"))
-            for part in slot_synonyms("en-US", "TimeOfDay"):
-                speech.say(turn.say(f"practice.{part}"))
-        else:
-            speech.say(turn.say(f"practice.{when}"))
-        speech.say(turn.say("practice.after"))
-        return turn.ask(speech, turn.say("launch.reprompt"))
+        return practice_idea(turn, slot_id(turn.hi, "time", "TimeOfDay"))
+
+
+def practice_idea(turn: Turn, when: str | None) -> Reply:
+    """A practice for that part of the day, or one for each; 'another one' gives others."""
+    turn.session.another = f"practice:{when or ''}"
+    speech = Speech()
+    if when is None:
+        speech.say(turn.say("practice.any_intro"))
+        for part in slot_synonyms("en-US", "TimeOfDay"):
+            speech.say(turn.say(f"practice.{part}"))
+    else:
+        speech.say(turn.say(f"practice.{when}"))
+    speech.say(turn.say("practice.after"))
+    return turn.ask(speech, turn.say("launch.reprompt"))

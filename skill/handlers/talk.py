@@ -14,6 +14,7 @@ from skill.engine.state import RECENT_DECK_LIMIT
 from skill.engine.synonyms import slot_synonyms
 from skill.handlers import Handler, Turn, slot_id, slot_value
 from skill.handlers.menu import pick_from_menu
+from skill.handlers.progress import practice_idea
 
 DECK, SITUATION = "DeckKind", "WordsSituation"
 
@@ -146,6 +147,10 @@ class AnotherOneHandler(Handler):
             return offer_words(turn, which if which in situations() else None)
         if what == "menu":
             return pick_from_menu(turn)
+        if what == "practice":
+            return practice_idea(
+                turn, which if which in slot_synonyms("en-US", "TimeOfDay") else None
+            )
         return next_question(turn)
 
 
