@@ -54,3 +54,26 @@ def test_unclear_names_change_nothing(
 def test_two_part_names_keep_their_shape(talk: Conversation) -> None:
     reply = talk.say("SetNamesIntent", first="mary ann", second="o'neil")
     assert "Mary Ann and O'neil" in reply.text
+
+
+@pytest.mark.parametrize("answer", ["AMAZON.YesIntent", "AMAZON.NoIntent"])
+def test_new_names_replace_theirs_only_when_they_say_so(
+    talk: Conversation, store, answer: str
+) -> None:  # type: ignore[no-untyped-def]
+    """Names heard over the ones they gave (misheard, or room talk on the bedside) are
+    asked about first; the same two names in the other order just swap turns."""
+    talk.say("SetNamesIntent", first="sam", second="alex")
+    asked = talk.say("SetNamesIntent", first="peter", second="will")
+    assert said_one_of(asked, "names.change", name="Sam and Alex", first="Peter", second="Will")
+    assert talk.attributes["expects"] == ["yes_no"] and not asked.ended
+    assert store.load(talk.user)["names"] == ["Sam", "Alex"]
+    reply = talk.say(answer)
+    if answer == "AMAZON.YesIntent":
+        assert said_one_of(reply, "names.saved", first="Peter", second="Will")
+        assert store.load(talk.user)["names"] == ["Peter", "Will"]
+    else:
+        assert said_one_of(reply, "names.kept", first="Sam", second="Alex")
+        assert store.load(talk.user)["names"] == ["Sam", "Alex"]
+        swapped = talk.say("SetNamesIntent", first="alex", second="sam")
+        assert said_one_of(swapped, "names.saved", first="Alex", second="Sam")
+        assert store.load(talk.user)["names"] == ["Alex", "Sam"]

@@ -16,12 +16,13 @@ from skill.engine.session import Offer
 from skill.engine.ssml import Speech
 from skill.engine.state import CHECKIN, CHECKIN_SHORT, WEEKLY
 
-FORGET, SHORT_CHECKIN, WEEKLY_OFFER, RESUME, PAIN_NEXT = (
+FORGET, SHORT_CHECKIN, WEEKLY_OFFER, RESUME, PAIN_NEXT, RENAME = (
     "forget",
     "short_checkin",
     "weekly",
     "resume",
     "pain_next",
+    "rename",
 )
 
 
@@ -83,6 +84,24 @@ def pain_next_no(turn: Turn, offer: Offer) -> Reply:
     return turn.tell(Speech().say(turn.say("pain.no_next")))
 
 
+def save_names(turn: Turn, first: str, second: str) -> Reply:
+    turn.couple.names = [first, second]
+    turn.changed()
+    speech = Speech().say(turn.say("names.saved", first=first, second=second))
+    return turn.ask(speech, turn.say("launch.reprompt"))
+
+
+def rename_yes(turn: Turn, offer: Offer) -> Reply:
+    first, _, second = (offer.value or "").partition("|")
+    return save_names(turn, first, second)
+
+
+def rename_no(turn: Turn, offer: Offer) -> Reply:
+    names = turn.couple.names
+    speech = Speech().say(turn.say("names.kept", first=names[0], second=names[1]))
+    return turn.ask(speech, turn.say("launch.reprompt"))
+
+
 Answer = Callable[[Turn, Offer], Reply]
 ANSWERS: dict[str, tuple[Answer, Answer]] = {
     FORGET: (forget_yes, forget_no),
@@ -93,6 +112,7 @@ ANSWERS: dict[str, tuple[Answer, Answer]] = {
     WEEKLY_OFFER: (lambda turn, offer: rituals.start(turn, WEEKLY), weekly_no),
     RESUME: (resume_yes, resume_no),
     PAIN_NEXT: (pain_next_yes, pain_next_no),
+    RENAME: (rename_yes, rename_no),
     reminders.REMINDER_OFFER: (reminders.on_yes, reminders.on_no),
 }
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from skill.engine import rituals
+from skill.engine import offers, rituals
 from skill.engine.context import Reply
 from skill.engine.ssml import Speech
 from skill.handlers import Handler, Turn, slot_value
@@ -38,10 +38,15 @@ class SetNamesHandler(Handler):
         second = clean_name(slot_value(turn.hi, "second"))
         if first is None or second is None or first.lower() == second.lower():
             return turn.ask(Speech().say(turn.say("names.unclear")), turn.say("names.reprompt"))
-        turn.couple.names = [first, second]
-        turn.changed()
-        speech = Speech().say(turn.say("names.saved", first=first, second=second))
-        return turn.ask(speech, turn.say("launch.reprompt"))
+        known = turn.couple.names
+        if len(known) == 2 and {n.lower() for n in known} != {first.lower(), second.lower()}:
+            # Names they gave are replaced only when they say so: a name misheard (or
+            # room talk heard as names, on the bedside) never overwrites theirs.
+            known_as = f"{known[0]} and {known[1]}"
+            question = turn.say("names.change", name=known_as, first=first, second=second)
+            reprompt = turn.say("names.change_reprompt", first=first, second=second)
+            return turn.offer(offers.RENAME, Speech(), question, reprompt, f"{first}|{second}")
+        return offers.save_names(turn, first, second)
 
 
 class CallMeHandler(Handler):
