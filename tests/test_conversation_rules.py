@@ -64,6 +64,11 @@ def test_questions_leave_out_touch_while_it_hurts(talk: Conversation) -> None:
         reply = talk.say("QuestionIntent", deck="physical affection")
         assert not any(q in reply.text for q in PHYSICAL_QUESTIONS), reply.text
     assert said_one_of(reply, "question.not_touch_tonight")
+    # "Another one" goes on touch-free without saying why every time.
+    for _ in range(4):
+        another = talk.say("AnotherOneIntent")
+        assert not any(q in another.text for q in PHYSICAL_QUESTIONS), another.text
+        assert not said_one_of(another, "question.not_touch_tonight"), another.text
 
 
 def test_the_newest_report_wins_within_one_conversation(talk: Conversation) -> None:

@@ -59,7 +59,10 @@ def deck_question(turn: Turn, kind: str | None) -> tuple[str, str, bool]:
 
 def ask_question(turn: Turn, kind: str | None) -> Reply:
     deck, question, moved = deck_question(turn, kind)
-    turn.session.another = f"deck:{kind or 'any'}"
+    # Moved off the deck asked for (about touch on a night it hurts, or every question
+    # heard lately): said once, and "another one" goes on from any deck without saying
+    # it again.
+    turn.session.another = f"deck:{'any' if moved else (kind or 'any')}"
     speech = Speech()
     if moved and not comfort.allows_deck(turn, kind or ""):
         speech.say(turn.say("question.not_touch_tonight"))
