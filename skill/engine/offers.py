@@ -93,12 +93,17 @@ def save_names(turn: Turn, first: str, second: str) -> Reply:
 
 def rename_yes(turn: Turn, offer: Offer) -> Reply:
     first, _, second = (offer.value or "").partition("|")
+    if not (first and second):
+        return turn.ask(Speech().say(turn.say("names.unclear")), turn.say("names.reprompt"))
     return save_names(turn, first, second)
 
 
 def rename_no(turn: Turn, offer: Offer) -> Reply:
     names = turn.couple.names
-    speech = Speech().say(turn.say("names.kept", first=names[0], second=names[1]))
+    if len(names) == 2:
+        speech = Speech().say(turn.say("names.kept", first=names[0], second=names[1]))
+    else:
+        speech = Speech().say(turn.say("names.unchanged"))
     return turn.ask(speech, turn.say("launch.reprompt"))
 
 
