@@ -161,6 +161,24 @@ def test_next_or_skip_is_not_an_answer_and_the_question_stays(
     assert said_one_of(short, "checkin.short_opening")
 
 
+@pytest.mark.parametrize("report", ["HighPainDayIntent", "TouchHurtsIntent"])
+def test_a_number_for_the_short_check_in_offer_starts_the_full_one(
+    talk: Conversation, report: str
+) -> None:
+    """'The short check-in, or say no for the full one?' answered with a pain number: the
+    full check-in, the number its first answer (it used to be a report on its own, and
+    the check-in they had asked for was gone)."""
+    talk.say(report)
+    offer = talk.say("EveningCheckInIntent")
+    assert said_one_of(offer, "checkin.short_offer")
+    answered = talk.say("PainLevelIntent", level="2")
+    assert "two" in answered.text and not answered.ended, answered.text
+    assert talk.attributes["expects"] == ["number"], answered.text  # the second partner's
+    assert not said_one_of(answered, "pain.offer_next"), answered.text
+    question = talk.say("PainLevelIntent", level="3")
+    assert question.measured.quiet_ms == 45_000, question.text  # on to the question
+
+
 def test_mid_ritual_next_keeps_the_forget_question_once(talk: Conversation, store) -> None:  # type: ignore[no-untyped-def]
     talk.say("CallMeIntent", name="Sam")
     talk.say("HighsAndLowsIntent")

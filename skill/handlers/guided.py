@@ -132,6 +132,11 @@ class PainLevelHandler(Handler):
         lead = None
         if level is None and _whole(raw) in OFF_SCALE:
             level, lead = 10, turn.say("pain.off_scale")
+        pending = turn.pending
+        if pending is not None and pending.kind == offers.SHORT_CHECKIN and level is not None:
+            # A number for "the short check-in, or say no for the full one?": the full
+            # check-in they asked for, and this its first answer.
+            rituals.start(turn, CHECKIN)
         progress = turn.ritual
         step = rituals.step_of(progress) if progress is not None else None
         if progress is not None and step is not None and step.kind == "pain":
