@@ -90,6 +90,10 @@ def session(spy: Spy, clock: Any) -> Session:
     return Session(spy, MATCHER, clock=clock)  # type: ignore[arg-type]
 
 
+# A whole evening check-in by typed lines, up to "would you like a twenty second hug?".
+TO_THE_HUG = ("start our evening check in", "seven", "skip", "next", "next", "next", "next")
+
+
 def run(session: Session, *lines: Any, listen_s: float = 8.0) -> Recorder:
     out = Recorder()
     Bedside(session, out, Inputs([*lines, END]), listen_s=listen_s).run()
@@ -99,17 +103,7 @@ def run(session: Session, *lines: Any, listen_s: float = 8.0) -> Recorder:
 def test_whole_evening_checkin_by_typed_lines(
     session: Session, spy: Spy, store: SQLiteAdapter
 ) -> None:
-    out = run(
-        session,
-        "start our evening check in",
-        "seven",
-        "skip",
-        "next",
-        "next",
-        "next",
-        "next",
-        "yes",
-    )
+    out = run(session, *TO_THE_HUG, "yes")
     texts = out.texts()
     assert "check-in" in texts[0] and "ten" in texts[0]
     assert "seven" in texts[1]
@@ -397,17 +391,7 @@ def test_a_polite_no_to_the_hug_is_a_no(
 ) -> None:
     """Said to 'would you like a twenty second hug?', a decline ends kindly, the first
     time: never the hug asked again."""
-    out = run(
-        session,
-        "start our evening check in",
-        "seven",
-        "skip",
-        "next",
-        "next",
-        "next",
-        "next",
-        decline,
-    )
+    out = run(session, *TO_THE_HUG, decline)
     texts = out.texts()
     assert "hug" in texts[6]
     assert "hug" not in texts[7].lower() and "catch" not in texts[7].lower(), texts[7]

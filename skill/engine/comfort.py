@@ -33,7 +33,6 @@ STARTER_KEYS = {kind: f"menu.starter.{kind}" for kind in ("physical", "emotional
 FULLER_TOUCH = "menu.fuller_touch_words"
 # Question decks that are about touch: not offered while touch hurts.
 TOUCH_DECKS = frozenset({"physical"})
-MENU_TRIES = 5  # draws for "another idea" to find one other than the last
 
 
 def bucket(turn: Turn) -> str:
@@ -139,21 +138,15 @@ def closeness_idea(turn: Turn, fit: str) -> str:
 
 
 def _menu_idea(turn: Turn, fit: str, moved: int) -> str | None:
-    """The idea from their menu, and after "another idea" a different one if it has one."""
-    ideas: list[str] = []
+    """The idea from their menu; after each "another idea", a draw that avoids the last."""
+    idea = None
     for n in range(moved + 1):
-        text = None
-        for attempt in range(MENU_TRIES):
-            purpose = "menu" if n == 0 and attempt == 0 else f"menu:{n}:{attempt}"
-            item = pick_menu_item(turn, fit, rng=seeded(turn.ritual, purpose))
-            if item is None:
-                return None
-            text = item.text
-            if not ideas or text != ideas[-1]:
-                break
-        if text is not None:
-            ideas.append(text)
-    return ideas[-1] if ideas else None
+        rng = seeded(turn.ritual, f"menu:{n}" if n else "menu")
+        item = pick_menu_item(turn, fit, avoid=idea, rng=rng)
+        if item is None:
+            return None
+        idea = item.text
+    return idea
 
 
 def allows_deck(turn: Turn, deck: str) -> bool:

@@ -452,6 +452,13 @@ def opening(turn: Turn, ritual: Ritual, seconds: int | None) -> str:
 
 def start(turn: Turn, name: str, speech: Speech | None = None, seconds: int | None = None) -> Reply:
     """Begin a ritual at its first step (after anything already in `speech`)."""
+    progress = begin(turn, name, seconds)
+    speech = (speech or Speech()).say(opening(turn, RITUALS[name], seconds))
+    return step_speech(turn, progress, speech)
+
+
+def begin(turn: Turn, name: str, seconds: int | None = None) -> Progress:
+    """A new run of a ritual, at its first step, not yet spoken."""
     ritual = RITUALS[name]
     turn.session.pain_unknown = False  # a new run asks its own questions
     if ritual.name == CHECKIN or ritual.name == CHECKIN_SHORT:
@@ -465,8 +472,7 @@ def start(turn: Turn, name: str, speech: Speech | None = None, seconds: int | No
     )
     turn.session.reasks = 0
     turn.keep(progress)
-    speech = (speech or Speech()).say(opening(turn, ritual, seconds))
-    return step_speech(turn, progress, speech)
+    return progress
 
 
 def resume(turn: Turn, progress: Progress, speech: Speech) -> Reply:

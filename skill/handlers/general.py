@@ -144,11 +144,9 @@ class MoreHandler(Handler):
             return turn.ask(speech, turn.say("launch.reprompt"))
         # "Tell me more" with nothing being read is said to each other, as the listening
         # reminder suggests: at a talk step (or after a question) they are still talking.
-        talking = rituals.at_talk_step(turn)
-        if talking is not None:
-            return rituals.on_unclear(turn, talking)
-        if turn.after_question:
-            return talk.still_talking(turn)
+        reply = talk.said_to_each_other(turn)
+        if reply is not None:
+            return reply
         return nothing_here(turn, Speech().say(turn.say("more.nothing")))
 
 

@@ -136,7 +136,7 @@ class PainLevelHandler(Handler):
         if pending is not None and pending.kind == offers.SHORT_CHECKIN and level is not None:
             # A number for "the short check-in, or say no for the full one?": the full
             # check-in they asked for, and this its first answer.
-            rituals.start(turn, CHECKIN)
+            rituals.begin(turn, CHECKIN)
         progress = turn.ritual
         step = rituals.step_of(progress) if progress is not None else None
         if progress is not None and step is not None and step.kind == "pain":

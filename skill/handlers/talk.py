@@ -75,6 +75,17 @@ def ask_question(turn: Turn, kind: str | None) -> Reply:
     return turn.ask(speech, turn.say("question.reprompt"), "talk")
 
 
+def said_to_each_other(turn: Turn) -> Reply | None:
+    """Words meant for each other while they talk (at a ritual's talk step, or after a
+    question): more quiet for them; None anywhere else."""
+    talking = rituals.at_talk_step(turn)
+    if talking is not None:
+        return rituals.on_unclear(turn, talking)
+    if turn.after_question:
+        return still_talking(turn)
+    return None
+
+
 def still_talking(turn: Turn) -> Reply:
     """Words that matched nothing after a question: the couple talking it over, as at a
     ritual's talk step: more quiet, and how to go on when they are done."""
@@ -119,11 +130,9 @@ class WordsHandler(Handler):
         if situation is None and slot_value(turn.hi, "situation") is not None:
             # "Help me with the laundry tomorrow", said to each other while they talk: not
             # a situation the words are for, so the couple is still talking.
-            talking = rituals.at_talk_step(turn)
-            if talking is not None:
-                return rituals.on_unclear(turn, talking)
-            if turn.after_question:
-                return still_talking(turn)
+            reply = said_to_each_other(turn)
+            if reply is not None:
+                return reply
         return offer_words(turn, situation)
 
 
