@@ -1,7 +1,8 @@
 """How well the bedside speaker hears: the held-out set through a button press.
 
 Every clip goes through `Listener.listen_once` with the microphone command `cat CLIP`,
-exactly as a press of the button at the start of a conversation does, and what it became
+exactly as a press of the button at the start of a conversation does (room by room, each
+heard by a recogniser of its own, as a speaker stays in one room), and what it became
 is scored: the intent the couple meant (exact samples and paraphrases), or nothing at all
 for talk that was not for the speaker. Also counted: crashes (an exception out of the
 listener), silent presses (nothing comes back, so nothing would be said), and the CPU
@@ -169,7 +170,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         voices=args.voices.split(",") if args.voices else None,
         conditions=args.conditions.split(","),
     )
-    recognizer, matcher = _hearing()
+    # Room by room, each with a recogniser of its own, as a speaker stays in one room:
+    # pocketsphinx carries its estimate of the room's noise from one utterance to the
+    # next, and a quiet room's clips heard just after a noisy room's measured the switch.
+    clips.sort(key=lambda clip: args.conditions.split(",").index(clip.condition))
+    recognizer: Any = None
+    matcher: Any = None
     done: dict[tuple[str, str, str], Outcome] = {}
     if args.json is not None and args.json.exists():
         for line in args.json.read_text(encoding="utf-8").splitlines():
@@ -177,7 +183,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             done[(outcome.voice, outcome.condition, outcome.text)] = outcome
     log = args.json.open("a", encoding="utf-8") if args.json is not None else None
     outcomes = []
+    room = None
     for n, clip in enumerate(clips, 1):
+        if clip.condition != room:
+            room = clip.condition
+            recognizer, matcher = _hearing()
         outcome = done.get((clip.voice, clip.condition, clip.phrase.text)) or press(
             recognizer, matcher, clip
         )
@@ -196,7 +206,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"  {n}/{len(clips)}", file=sys.stderr)
     if log is not None:
         log.close()
-    print(table(outcomes, typed(matcher, args.set)))
+    print(table(outcomes, typed(matcher or _hearing()[1], args.set)))
     return 0
 
 
