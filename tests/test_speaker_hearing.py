@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import array
 import importlib.metadata
+import io
 import json
 import math
 import os
@@ -229,13 +230,19 @@ needs_speech = pytest.mark.skipif(
 
 
 def espeak(
-    text: str, *, tail: bool = True, voice: str = "en-us", condition: str = "clean"
+    text: str,
+    *,
+    tail: bool = True,
+    voice: str = "en-us",
+    condition: str = "clean",
+    speed: int = 150,
 ) -> bytes:
-    """espeak-ng's words in a quiet room (a microphone's noise floor), 16 kHz raw."""
+    """espeak-ng's words in a quiet room (a microphone's noise floor), 16 kHz raw; `speed`
+    in words a minute."""
     from bench.heldout.generate import LEAD_S, RATE, render
 
     wav = subprocess.run(
-        ["espeak-ng", "-v", voice, "-s", "150", "--stdout", text],
+        ["espeak-ng", "-v", voice, "-s", str(speed), "--stdout", text],
         capture_output=True,
         check=True,
         timeout=30,
@@ -295,6 +302,48 @@ def test_an_utterance_cut_at_the_longest_allowed(
     clip.write_bytes(espeak("please start our weekly check in and then the evening check in"))
     heard = listen.Listener(recognizer, MATCHER, Inputs(), mic_command=f"cat {clip}").listen_once()
     assert heard is not None
+
+
+# -- a grammar sentence must fit the words' time -----------------------------------------
+def _heard_in_a_fresh_room(texts: list[str], **speech: Any) -> list[str | None]:
+    """Each text said (espeak-ng) to a new recogniser with a question pending, in turn:
+    the intent each became, or None when turned away."""
+    from local_speaker.listen import Listener, Recognizer
+
+    recognizer = Recognizer(MODEL)
+    out = []
+    for text in texts:
+        listener = Listener(
+            recognizer, MATCHER, Inputs(), mic_command="", session_open=lambda: True
+        )
+        heard = listener.listen_once(io.BytesIO(espeak(text, **speech)))
+        out.append(heard.intent if heard is not None and heard.text else None)
+    return out
+
+
+@needs_speech
+def test_talk_is_not_a_command_stretched_over_it() -> None:
+    """Talk across the pillow, one sentence after another: "what's on my calendar
+    tomorrow" fits the grammar's "what's on the menu" only by holding "the" for about
+    400 ms a phone. It would have read out their menu; it is turned away."""
+    pytest.importorskip("pocketsphinx")
+    talk = ["that movie was really good", "call my mom", "what's on my calendar tomorrow"]
+    assert _heard_in_a_fresh_room(talk, voice="en-us+f4")[-1] is None
+
+
+@needs_speech
+def test_commands_said_slowly_are_still_heard() -> None:
+    """As slowly as espeak-ng speaks (80 words a minute), every word drawn out."""
+    pytest.importorskip("pocketsphinx")
+    said = {
+        "hug timer": "HugTimerIntent",
+        "another question": "AnotherOneIntent",
+        "read our menu": "ListMenuIntent",
+        "being touched hurts": "TouchHurtsIntent",
+        "it's a high pain day": "HighPainDayIntent",
+        "let's take a break": "AMAZON.PauseIntent",
+    }
+    assert _heard_in_a_fresh_room(list(said), speed=80) == list(said.values())
 
 
 # -- each voice heard as itself, each utterance on its own -------------------------------
