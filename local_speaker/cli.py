@@ -472,7 +472,7 @@ def run_hear(args: argparse.Namespace) -> int:
         listener = Listener(recognizer, matcher, Inputs(), mic_command="")
         heard = listener.listen_once(io.BytesIO(pcm))
         decoded = listener.last_decoded
-        words = " ".join(decoded.words) if decoded is not None else ""
+        words = " ".join(decoded.said) if decoded is not None else ""
         rejected = heard is None or heard.text is None
         intent = None if rejected or heard is None else (heard.intent or "LaunchRequest")
         confidence = decoded.confidence if decoded is not None else 0.0

@@ -144,6 +144,13 @@ class Decoded:
     log_ratio: float = 0.0  # a grammar sentence: per frame, against the free words
     free: bool = False  # heard as free words and understood as a command
     agreement: float = 1.0  # free words: share of the likeliest readings that mean the same
+    free_words: tuple[str, ...] = ()  # the free search's words, when a grammar sentence was tried
+
+    @property
+    def said(self) -> tuple[str, ...]:
+        """The words most likely said: those acted on, or else the free search's (a grammar
+        sentence turned away is only the nearest command, not what was heard)."""
+        return self.words if self.accepted or not self.free_words else self.free_words
 
     @property
     def real_time_factor(self) -> float:
@@ -286,7 +293,7 @@ class Recognizer:
             ):
                 frames = max((seg[2] for seg in segments), default=0) + 1
                 ratio = (_acoustic(forced_segments) - _acoustic(segments)) / frames
-                return done(forced, garbage=False, log_ratio=ratio)
+                return done(forced, garbage=False, log_ratio=ratio, free_words=words)
             return done(words, garbage=True)
 
     def _fit_voice(self, pcm: bytes) -> None:

@@ -517,6 +517,20 @@ def extensible(path: Path) -> Path:
     return path
 
 
+def test_hear_shows_what_was_said_not_the_command_it_turned_away() -> None:
+    """A grammar sentence that explains the audio too poorly is only the nearest command:
+    `hear` shows the words most likely said, so a couple setting up a microphone does not
+    read "that will be all" for what they said across the pillow."""
+    from local_speaker.listen import Decoded
+
+    said = ("that", "movie", "was", "really", "good")
+    nearest = ("that", "will", "be", "all")
+    turned_away = Decoded(nearest, False, 1.0, 0.1, log_ratio=-2.0, free_words=said)
+    acted_on = Decoded(nearest, False, 1.0, 0.1, log_ratio=-0.5, free_words=said)
+    assert not turned_away.accepted and turned_away.said == said
+    assert acted_on.accepted and acted_on.said == nearest
+
+
 @needs_speech
 def test_hear_takes_a_wav_at_a_phone_s_rate_mono_or_stereo(tmp_path: Path) -> None:
     pytest.importorskip("pocketsphinx")
