@@ -8,9 +8,11 @@ another ("the" for "our"), each at a small cost. Polite wrappers ("can you ... f
 first. Unknown extra words are tolerated only against a pattern with three or more
 matched words, fewer unknown words than matched ones (at most three), and only when the
 match is unambiguous: every other intent must fit clearly worse. Negations are never
-skipped. The cheapest, then the most specific (most matched words) pattern wins; a tie
-between two intents at a non-zero cost is treated as not understood. Anything that does
-not match goes to AMAZON.FallbackIntent — never to a guessed ritual.
+skipped, nor words that move a request to another day ("we need a minute tomorrow", "a
+hug later": plans, not requests). The cheapest, then the most specific (most matched
+words) pattern wins; a tie between two intents at a non-zero cost is treated as not
+understood. Anything that does not match goes to AMAZON.FallbackIntent — never to a
+guessed ritual.
 """
 
 from __future__ import annotations
@@ -392,7 +394,12 @@ def _align(
             word = words[j]
             if word in phrases.fillers:
                 extend(best(i, j + 1, unknown), FILLER_COST)
-            elif allow_unknown and unknown < MAX_UNKNOWN and word not in phrases.never_skip:
+            elif (
+                allow_unknown
+                and unknown < MAX_UNKNOWN
+                and word not in phrases.never_skip
+                and word not in phrases.another_time
+            ):
                 extend(best(i, j + 1, unknown + 1), UNKNOWN_COST, unknown_add=1)
         if i < n:
             element = elements[i]

@@ -72,6 +72,7 @@ class Phrases:
     determiners: frozenset[str]
     optional_in_samples: frozenset[str]
     never_skip: frozenset[str]
+    another_time: frozenset[str]  # words that move a request off tonight: never skipped
     contractions: dict[str, str]
     grammar_values: dict[str, tuple[str, ...]]
     speech: dict[str, str]
@@ -104,6 +105,7 @@ class Phrases:
             determiners=single("determiners"),
             optional_in_samples=single("optional_in_samples"),
             never_skip=single("never_skip"),
+            another_time=single("another_time"),
             contractions={str(k).lower(): str(v) for k, v in raw.get("contractions", {}).items()},
             grammar_values={k: tuple(v) for k, v in raw.get("grammar_values", {}).items()},
             speech={str(k): str(v) for k, v in raw.get("speech", {}).items()},

@@ -217,6 +217,12 @@ def test_the_language_model_knows_the_room_and_awaits_numbers_only_when_asked() 
         ("remind me to call my mother", FALLBACK),
         ("set an alarm for six thirty", FALLBACK),
         ("let's call it a night", FALLBACK),
+        # Plans for another day are talk between them, not a request now; tonight is now.
+        ("we need a minute tomorrow", FALLBACK),
+        ("let's do the hug later", FALLBACK),
+        ("what is on our menu on friday", FALLBACK),
+        ("what is on our menu tonight", "ListMenuIntent"),
+        ("add a walk on sunday to our menu", "AddToMenuIntent"),
     ],
 )
 def test_typed_paraphrases(text: str, intent: str) -> None:
