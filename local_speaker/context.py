@@ -25,6 +25,18 @@ from local_speaker.normalize import tokens
 NUMBER, YES_NO, TALK = "number", "yes_no", "talk"
 GATED = frozenset({NUMBER, YES_NO})
 YES_NO_INTENTS = frozenset({"AMAZON.YesIntent", "AMAZON.NoIntent"})
+# Loop and shuffle, which Alexa's audio player requires: a ritual plays once, so all the
+# skill can answer them is that it does. They are never listened for (typing still
+# reaches them): "can you turn off the lamp" was heard as "can you turn off loop".
+NEVER_SPOKEN = "never_spoken"
+NOT_LISTENED_FOR = frozenset(
+    {
+        "AMAZON.LoopOnIntent",
+        "AMAZON.LoopOffIntent",
+        "AMAZON.ShuffleOnIntent",
+        "AMAZON.ShuffleOffIntent",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -59,8 +71,11 @@ def needs(intent: Intent, sample: str | None, phrases: Phrases) -> str | None:
     """The context a sample needs to count, or None for a command that stands alone.
 
     Yes and no need a pending question; a sample that is a number and nothing more
-    ("{level}", "a {level}") needs a number to be awaited.
+    ("{level}", "a {level}") needs a number to be awaited; loop and shuffle are never
+    awaited.
     """
+    if intent.name in NOT_LISTENED_FOR:
+        return NEVER_SPOKEN
     if intent.name in YES_NO_INTENTS:
         return YES_NO
     if sample is None:
