@@ -21,6 +21,7 @@ from local_speaker.matcher import SLOT_IN_SAMPLE
 from local_speaker.model import NUMBER as NUMBER_SLOT
 from local_speaker.model import Intent, Phrases
 from local_speaker.normalize import tokens
+from skill.engine.tracks import PLAYS_ONCE
 
 NUMBER, YES_NO, TALK = "number", "yes_no", "talk"
 GATED = frozenset({NUMBER, YES_NO})
@@ -29,14 +30,7 @@ YES_NO_INTENTS = frozenset({"AMAZON.YesIntent", "AMAZON.NoIntent"})
 # skill can answer them is that it does. They are never listened for (typing still
 # reaches them): "can you turn off the lamp" was heard as "can you turn off loop".
 NEVER_SPOKEN = "never_spoken"
-NOT_LISTENED_FOR = frozenset(
-    {
-        "AMAZON.LoopOnIntent",
-        "AMAZON.LoopOffIntent",
-        "AMAZON.ShuffleOnIntent",
-        "AMAZON.ShuffleOffIntent",
-    }
-)
+NOT_LISTENED_FOR = frozenset(PLAYS_ONCE)
 
 
 @dataclass(frozen=True)

@@ -246,6 +246,7 @@ class Recognizer:
             decoder.add_jsgf_string(WARM, "#JSGF V1.0;\ngrammar warm;\npublic <w> = a;\n")
         self._before = b""  # the last utterance (see _fit_voice)
         self._phone_counts: dict[str, int] = {}
+        self._light = self.matcher.phrases.fillers | self.matcher.phrases.determiners
         try:
             for name, built in searches.items():
                 self.decoder.add_jsgf_string(name, built.jsgf)
@@ -319,9 +320,8 @@ class Recognizer:
     def _supported(self, forced: Sequence[str], readings: Sequence[Sequence[str]]) -> bool:
         """Did the free search hear any of the grammar sentence's words (articles and
         fillers aside) in one of its likeliest readings?"""
-        light = self.matcher.phrases.fillers | self.matcher.phrases.determiners
         heard = {word for reading in readings for word in reading}
-        return any(word in heard for word in forced if word not in light)
+        return any(word in heard for word in forced if word not in self._light)
 
     def _stretched(self, segments: Segments) -> bool:
         """Does a word last longer than a word is said (MAX_FRAMES_PER_PHONE)?"""

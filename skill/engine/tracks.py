@@ -23,6 +23,15 @@ from functools import lru_cache
 from skill.engine import rituals
 from skill.engine.state import BREATHING, MASSAGE
 
+# Loop and shuffle, which Alexa's audio player requires: a ritual's track plays once, so
+# all they can be answered is that it does (and the bedside does not listen for them).
+PLAYS_ONCE = (
+    "AMAZON.LoopOnIntent",
+    "AMAZON.LoopOffIntent",
+    "AMAZON.ShuffleOnIntent",
+    "AMAZON.ShuffleOffIntent",
+)
+
 RATE = 22_050  # Hz: MPEG-2 layer III, which Alexa's AudioPlayer (and SSML audio) accepts
 IN, OUT, SWITCH, END = "in", "out", "switch", "end"
 # Bump when a sound or the rendering changes, so every track gets a new name (and URL).

@@ -256,16 +256,10 @@ class ExceptionEncounteredHandler(Handler):
 # -- the built-in intents, when they are about the track -----------------------------------
 STOPPING = ("AMAZON.PauseIntent", "AMAZON.StopIntent", "AMAZON.CancelIntent")
 FROM_START = ("AMAZON.StartOverIntent", "AMAZON.RepeatIntent")
-PLAYS_ONCE = (
-    "AMAZON.LoopOnIntent",
-    "AMAZON.LoopOffIntent",
-    "AMAZON.ShuffleOnIntent",
-    "AMAZON.ShuffleOffIntent",
-)
 AUDIO_INTENTS = (
     *STOPPING,
     *FROM_START,
-    *PLAYS_ONCE,
+    *tracks.PLAYS_ONCE,
     "AMAZON.ResumeIntent",
     "AMAZON.NextIntent",
     "AMAZON.PreviousIntent",
