@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 
     from rich.console import Console
 
+    from local_speaker.enrolment import Voices
+    from local_speaker.listen import Listener
     from local_speaker.matcher import Matcher
     from local_speaker.output import Output
     from local_speaker.session import Session
@@ -168,7 +170,128 @@ def add_hear(subparsers: Subparsers) -> None:
     hear.add_argument(
         "--locale", choices=LOCALES, default=None, help="the English the couple speaks"
     )
+    hear.add_argument("--db", type=Path, help="SQLite file (default: the service's own)")
+    hear.add_argument("--user", default=None, help=LOCAL_USER_HELP)
+    hear.add_argument(
+        "--stock",
+        action="store_true",
+        help="hear with the stock acoustic model even when your voices were learnt (enrol)",
+    )
     hear.set_defaults(func=run_hear)
+
+
+def add_enrol(subparsers: Subparsers) -> None:
+    """`close-together enrol`: each partner reads a few sentences; the speaker learns them."""
+    enrol = subparsers.add_parser(
+        "enrol",
+        help="teach the bedside speaker your voices (each of you reads a few sentences)",
+        description="Each of you reads a few ordinary sentences aloud, once, where you will "
+        "talk to the speaker; it then hears you both better. Only the adapted model is kept "
+        "(never the recordings), and it is erased when you ask the skill to forget you.",
+    )
+    enrol.add_argument("--db", type=Path, help="SQLite file (default: the service's own)")
+    enrol.add_argument("--user", default=None, help=LOCAL_USER_HELP)
+    enrol.add_argument(
+        "--people", type=int, choices=(1, 2), default=2, help="how many of you read (default 2)"
+    )
+    enrol.add_argument(
+        "--mic-command",
+        default=None,
+        help="command printing raw S16_LE mono 16 kHz audio on stdout "
+        "(default: arecord, parecord or sox)",
+    )
+    enrol.add_argument(
+        "--forget", action="store_true", help="erase the voices learnt here, and nothing else"
+    )
+    enrol.set_defaults(func=run_enrol)
+
+
+def _voices_folder(args: argparse.Namespace) -> Path:
+    from local_speaker import enrolment
+    from local_speaker.envelopes import LOCAL_USER
+    from skill.config import Config
+
+    config = Config.from_env(**({"db_path": args.db.expanduser()} if args.db else {}))
+    return enrolment.folder_for(config.db_path, args.user or LOCAL_USER)
+
+
+def run_enrol(args: argparse.Namespace) -> int:
+    """Record each partner reading the sentences, then adapt the model to them."""
+    from local_speaker import enrolment
+    from local_speaker.listen import find_mic_command
+
+    folder = _voices_folder(args)
+    if args.forget:
+        erased = enrolment.erase(folder)
+        print("Forgot your voices." if erased else "No voices were learnt here.")
+        return 0
+    if missing := enrolment.missing_tools():
+        print(
+            f"close-together: learning voices needs: sudo apt-get install {' '.join(missing)}",
+            file=sys.stderr,
+        )
+        return 2
+    command = args.mic_command or find_mic_command()
+    if command is None:
+        print(
+            "close-together: no microphone command found "
+            "(install alsa-utils for arecord, or pass --mic-command)",
+            file=sys.stderr,
+        )
+        return 2
+    lines = enrolment.sentences()
+    print(
+        f"Each of you reads {len(lines)} short sentences aloud, from where you will talk to "
+        "the speaker, in your usual voice. Press Enter, read the sentence, then pause: "
+        "it moves on by itself."
+    )
+    recordings: list[enrolment.Recording] = []
+    for person in range(args.people):
+        if args.people > 1:
+            print("\nFirst, one of you." if person == 0 else "\nNow the other of you.")
+        for n, line in enumerate(lines, 1):
+            print(f"\n  {n}/{len(lines)}  {line}")
+            for _attempt in range(2):
+                if sys.stdin.readline() == "":
+                    print("close-together: stopped before the end; nothing was learnt.")
+                    return 1
+                pcm = _record_sentence(command)
+                if pcm:
+                    recordings.append(enrolment.Recording(pcm, line))
+                    break
+                print("  I heard nothing. Press Enter and read it again.")
+    print("\nLearning your voices…")
+    try:
+        enrolment.adapt(recordings, folder)
+    except enrolment.EnrolmentError as exc:
+        print(f"close-together: {exc}", file=sys.stderr)
+        return 1
+    print(
+        "Done: the speaker now hears you with your voices. Asking it to forget you erases "
+        "them too, as does `close-together enrol --forget`."
+    )
+    return 0
+
+
+def _record_sentence(command: str) -> bytes:
+    import shlex
+    import subprocess
+
+    from local_speaker import enrolment
+
+    proc = subprocess.Popen(shlex.split(command), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    assert proc.stdout is not None
+    try:
+        return enrolment.record(proc.stdout)
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+        try:
+            proc.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        proc.stdout.close()
 
 
 class Unheard(RuntimeError):
@@ -182,6 +305,7 @@ class Parts:
     session: Session
     output: Output
     voice: Voice | None
+    voices: Voices
 
 
 def _build(
@@ -189,6 +313,7 @@ def _build(
 ) -> Parts:
     from rich.console import Console
 
+    from local_speaker import enrolment
     from local_speaker.envelopes import LOCAL_USER, Device
     from local_speaker.matcher import Matcher
     from local_speaker.model import InteractionModel
@@ -244,7 +369,15 @@ def _build(
         else:
             output = PlayedOutput(console, voice, player)
     output.words = words_belong_on_stdout()
-    return Parts(console, matcher, session, output, None if type(output) is TextOutput else voice)
+    store = skill.persistence_adapter
+    erased_at = getattr(store, "erased_at", None)  # SQLite's and DynamoDB's stores have it
+    voices = enrolment.Voices(
+        enrolment.folder_for(config.db_path, device.user_id),
+        (lambda: erased_at(device.user_id)) if erased_at is not None else (lambda: None),
+    )
+    return Parts(
+        console, matcher, session, output, None if type(output) is TextOutput else voice, voices
+    )
 
 
 def _latency_printer(console: Console, enabled: bool) -> Callable[[float], None] | None:
@@ -372,11 +505,14 @@ def run_speaker(args: argparse.Namespace) -> int:
                 playing=played,
                 # Under systemd the listener names no intent heard (a pain report is one).
                 console=parts.console if parts.output.words else None,
+                voices=parts.voices.settings(),
             )
         except (ListenError, ValueError) as exc:  # ValueError: a wake phrase it can't hear
             print(f"close-together: {exc}", file=sys.stderr)
             return 2
         on_empty = listener.push_to_talk if args.wake is None else None
+        if listener.recognizer.voices:
+            parts.console.print("[dim]Hearing you with the voices you taught it (enrol).[/]")
     bedside = Bedside(
         parts.session,
         parts.output,
@@ -385,6 +521,7 @@ def run_speaker(args: argparse.Namespace) -> int:
         not_caught=not_caught,
         on_latency=_latency_printer(parts.console, args.timing),
         hearing=(lambda: listener.capturing) if listener is not None else (lambda: False),
+        after_turn=lambda: _forget_voices_if_erased(parts, listener),
     )
     # systemd stops a service with SIGTERM: end the conversation as Ctrl-D would. (It
     # stops the microphone command at the same moment: that is no lost microphone.)
@@ -419,6 +556,13 @@ def run_speaker(args: argparse.Namespace) -> int:
             parts.voice.synthesizer.close()
 
 
+def _forget_voices_if_erased(parts: Parts, listener: Listener | None) -> None:
+    """After each turn: when the skill has just forgotten the couple, their learnt voices
+    go too, from the disk at once and from the listener as soon as a new one is built."""
+    if parts.voices.forget_if_erased() and listener is not None:
+        listener.forget_voices()
+
+
 RAW_SUFFIXES = (".raw", ".pcm", ".s16")
 
 
@@ -448,6 +592,7 @@ def run_hear(args: argparse.Namespace) -> int:
     import io
     import json
 
+    from local_speaker import enrolment
     from local_speaker.listen import Listener, ListenError, Recognizer
     from local_speaker.matcher import Matcher
     from local_speaker.model import InteractionModel, ModelError
@@ -456,7 +601,8 @@ def run_hear(args: argparse.Namespace) -> int:
 
     try:
         model = InteractionModel.load(args.model, locale=args.locale or Config.from_env().locale)
-        recognizer = Recognizer(model)
+        voices = None if args.stock else enrolment.saved(_voices_folder(args))
+        recognizer = Recognizer(model, voices=voices)
     except (ModelError, ListenError) as exc:
         print(f"close-together: {exc}", file=sys.stderr)
         return 2
@@ -485,6 +631,7 @@ def run_hear(args: argparse.Namespace) -> int:
                         "intent": intent,
                         "rejected": rejected,
                         "confidence": round(confidence, 3),
+                        "voices": bool(recognizer.voices),
                         "audio_s": round(len(pcm) / 32_000, 3),
                         "decode_cpu_s": round(decoded.decode_s, 3) if decoded else 0.0,
                     }

@@ -33,7 +33,7 @@ import tempfile
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -183,8 +183,14 @@ class Recognizer:
     grammar generated from the interaction model; one of each per context."""
 
     def __init__(
-        self, model: InteractionModel, *, wake: str | None = None, matcher: Matcher | None = None
+        self,
+        model: InteractionModel,
+        *,
+        wake: str | None = None,
+        matcher: Matcher | None = None,
+        voices: Mapping[str, str] | None = None,
     ) -> None:
+        """`voices`: the couple's adapted model (enrolment.saved), or the stock one."""
         try:
             from pocketsphinx import Decoder, NGramModel
         except ImportError as exc:
@@ -206,6 +212,7 @@ class Recognizer:
             maxhmmpf=MAX_HMMS_PER_FRAME,
             warp_type="inverse_linear",
             warp_params=str(pitch.warp_for(None)),
+            **(voices or {}),
         )
         self.words_decoder = Decoder(
             loglevel="FATAL",
@@ -217,7 +224,10 @@ class Recognizer:
             maxhmmpf=WORDS_MAX_HMMS,
             warp_type="inverse_linear",
             warp_params=str(pitch.warp_for(None)),
+            **(voices or {}),
         )
+        self.voices = dict(voices or {})
+        self.wake_phrase = wake
         known = lambda w: self.decoder.lookup_word(w) is not None  # noqa: E731
         searches = {}
         for allowed in ((), (context.NUMBER,), (context.YES_NO,), tuple(context.GATED)):
@@ -568,6 +578,21 @@ class Listener:
             self.console.print(Text(f"   · {found.intent}", style="dim"))
         return Heard(found.text, "voice", at, intent=found.intent, confidence=confidence)
 
+    def forget_voices(self) -> threading.Thread | None:
+        """The couple's learnt voices were erased: hear with the stock model from now on.
+        The new recogniser is built in the background (a few seconds) while the answer
+        is spoken; the old one is dropped once it is ready."""
+        if not self.recognizer.voices:
+            return None
+        old = self.recognizer
+
+        def rebuild() -> None:
+            self.recognizer = Recognizer(old.model, wake=old.wake_phrase, matcher=old.matcher)
+
+        thread = threading.Thread(target=rebuild, name="forget-voices", daemon=True)
+        thread.start()
+        return thread
+
     # -- push to talk --------------------------------------------------------------------
     @property
     def capturing(self) -> bool:
@@ -833,14 +858,16 @@ def start_listener(
     expecting: Callable[[], Expecting] | None = None,
     playing: Callable[[float], bool] = lambda since: False,
     console: Console | None = None,
+    voices: Mapping[str, str] | None = None,
 ) -> Listener:
-    """Build the recogniser and the listener the `speaker --listen` command uses."""
+    """Build the recogniser and the listener the `speaker --listen` command uses
+    (`voices`: the couple's learnt voices, enrolment.Voices.settings)."""
     command = mic_command or find_mic_command()
     if command is None:
         raise ListenError(
             "no microphone command found (install alsa-utils for arecord, or pass --mic-command)"
         )
-    recognizer = Recognizer(matcher.model, wake=wake)
+    recognizer = Recognizer(matcher.model, wake=wake, voices=voices)
     listener = Listener(
         recognizer,
         matcher,

@@ -123,8 +123,10 @@ class Bedside:
         not_caught: str = "Sorry, I didn't catch that.",
         on_latency: Callable[[float], None] | None = None,
         hearing: Callable[[], bool] = lambda: False,
+        after_turn: Callable[[], None] = lambda: None,
     ) -> None:
         self.session = session
+        self.after_turn = after_turn  # what the skill just did may concern the bedside too
         self.output = output
         self.inputs = inputs
         self.listen_s = listen_s
@@ -159,12 +161,14 @@ class Bedside:
         """One utterance, answered in full (the `say` command); speech errors propagate."""
         heard = Heard(text)
         reply = self.session.hear(text)
+        self.after_turn()
         if reply is not None and reply.ssml:
             self.output.speak(reply.ssml, kind=reply.kind, heard_at=heard.at)
             self._report_latency()
         return reply
 
     def _speak(self, reply: Reply | None, heard_at: float | None) -> None:
+        self.after_turn()
         if reply is None or not reply.ssml:
             return
         try:

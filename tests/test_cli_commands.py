@@ -16,7 +16,7 @@ from skill.frontends import cli
 
 ROOT = Path(__file__).resolve().parents[1]
 BINARY = Path(sys.executable).with_name("close-together")
-SPEAKER_COMMANDS = ("speaker", "say", "hear")
+SPEAKER_COMMANDS = ("speaker", "say", "hear", "enrol")
 
 
 def run(*argv: str) -> subprocess.CompletedProcess[str]:

@@ -216,9 +216,12 @@ def test_ask_sdk_interface_load_save_delete(adapter: CoupleDynamoDbAdapter) -> N
     assert adapter.get_attributes(req) == {}
     adapter.save_attributes(req, {"names": ["Sam"]})
     assert adapter.get_attributes(request()) == {"names": ["Sam"]}
+    assert adapter.erased_at(USER) is None
     adapter.delete_attributes(request())
     assert adapter.get_attributes(request()) == {}
     assert raw_item(adapter, USER) is None, "the item itself is gone, not just emptied"
+    # When, for what was learnt beside the record (a bedside's voices, enrolment.py).
+    assert adapter.erased_at(USER) == pytest.approx(adapter.clock(), abs=60)
 
 
 def test_it_is_the_official_adapter_chosen_by_configuration(config: Config) -> None:

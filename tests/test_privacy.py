@@ -16,10 +16,14 @@ def test_forget_asks_first_then_erases_everything(talk: Conversation, store) -> 
     ask = talk.say("ForgetUsIntent")
     assert "erase" in ask.text and not ask.ended
     assert store.load(talk.user)["names"] == list(NAMES), "nothing deleted before yes"
+    assert store.erased_at(talk.user) is None
     done = talk.say("AMAZON.YesIntent")
     assert "erased" in done.text and done.ended
     assert store.load(talk.user) == {}
     assert store.count() == 0, "no record left behind"
+    # When: what was learnt beside the record goes too (a bedside's voices, enrolment.py).
+    erased = store.erased_at(talk.user)
+    assert erased is not None and abs(erased - store.clock()) < 1
 
 
 def test_forget_then_no_keeps_everything(talk: Conversation, store) -> None:  # type: ignore[no-untyped-def]

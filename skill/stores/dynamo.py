@@ -396,6 +396,11 @@ class CoupleDynamoDbAdapter(DynamoDbAdapter):  # type: ignore[misc]
         now = self._tombstone(origin.key)
         return now is not None and now != origin.tombstone
 
+    def erased_at(self, key: str) -> float | None:
+        """When this couple last asked to be forgotten (while the tombstone lasts), or None."""
+        found = self._tombstone(key)
+        return float(found) if found is not None else None
+
     def _tombstone(self, key: str) -> Any:
         """The couple's tombstone (when it was erased), or None."""
         response = self._call(

@@ -303,6 +303,13 @@ class SQLiteAdapter(AbstractPersistenceAdapter):  # type: ignore[misc]
             self._local.loaded = Loaded(key, text, payload, loaded.tombstone)
         return outcome
 
+    def erased_at(self, key: str) -> float | None:
+        """When this couple last asked to be forgotten (while the tombstone lasts), or None."""
+        mark = (erased_marker(key),)
+        query = "SELECT at FROM erased WHERE hash = ?"
+        row = self._run(lambda conn: conn.execute(query, mark).fetchone())
+        return float(row[0]) if row is not None else None
+
     @staticmethod
     def _erased_since(conn: sqlite3.Connection, key: str, since: float) -> bool:
         row = conn.execute("SELECT at FROM erased WHERE hash = ?", (erased_marker(key),)).fetchone()
