@@ -10,8 +10,15 @@ time of listening and decoding against the clip's length. Typed text goes throug
 matcher alone.
 
     nice .venv/bin/python -m bench.recognition [--voices ...] [--conditions ...] [--json F]
+    nice .venv/bin/python -m bench.recognition --enrol    # after each couple's enrolment
 
 Generate the clips first (`python -m bench.heldout.generate`; the same defaults).
+
+With --enrol, the set's voices become couples in the order listed (the first two, the
+next two, ...), and each couple first reads the enrolment sentences
+(`local_speaker/enrolment.en.txt`, never the set's phrases) in a quiet room, as
+`close-together enrol` has them do; every clip of a couple's two voices is then heard with
+the model adapted to them, each couple and room with a recogniser of its own.
 """
 
 from __future__ import annotations
@@ -54,14 +61,35 @@ class Outcome:
         return self.got not in (None, "rejected", "AMAZON.FallbackIntent")
 
 
-def _hearing() -> tuple[Any, Any]:
+def _hearing(voices: Any = None) -> tuple[Any, Any]:
     """The recogniser and matcher the speaker builds (imported late: before/after runs)."""
     from local_speaker.listen import Recognizer
     from local_speaker.matcher import Matcher
     from local_speaker.model import InteractionModel
 
     model = InteractionModel.load()
-    return Recognizer(model), Matcher(model)
+    return (Recognizer(model, voices=voices) if voices else Recognizer(model)), Matcher(model)
+
+
+def couples(voices: Sequence[str]) -> list[tuple[str, ...]]:
+    """The set's voices two by two, in order (a last voice alone if their number is odd)."""
+    return [tuple(voices[i : i + 2]) for i in range(0, len(voices), 2)]
+
+
+def enrol(couple: Sequence[str], folder: Path) -> dict[str, str]:
+    """Each voice of the couple reads the enrolment sentences; the model adapted to them."""
+    from bench.heldout.generate import synthesise
+    from local_speaker import enrolment
+
+    readings = [
+        enrolment.Recording(synthesise(voice, line), line)
+        for voice in couple
+        for line in enrolment.sentences()
+    ]
+    enrolment.adapt(readings, folder)
+    settings = enrolment.saved(folder)
+    assert settings is not None
+    return settings
 
 
 def press(recognizer: Any, matcher: Any, clip: Clip) -> Outcome:
@@ -164,16 +192,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--json", type=Path, default=None, help="append every outcome here (and resume from it)"
     )
     parser.add_argument("--show", default="", help="print outcomes of these kinds (comma list)")
-    args = parser.parse_args(argv)
-    clips = generate_set(
-        args.set,
-        voices=args.voices.split(",") if args.voices else None,
-        conditions=args.conditions.split(","),
+    parser.add_argument(
+        "--enrol", action="store_true", help="hear each couple of voices after their enrolment"
     )
+    args = parser.parse_args(argv)
+    voices = args.voices.split(",") if args.voices else list(SETS[args.set][1])
+    clips = generate_set(args.set, voices=voices, conditions=args.conditions.split(","))
+    pairs = couples(voices) if args.enrol else [tuple(voices)]
+    couple_of = {voice: n for n, pair in enumerate(pairs) for voice in pair}
+    learnt: dict[int, dict[str, str]] = {}
+    if args.enrol:
+        import tempfile
+
+        models = Path(tempfile.mkdtemp(prefix="close-together-bench-"))
+        for n, pair in enumerate(pairs):
+            learnt[n] = enrol(pair, models / str(n))
+            print(f"  enrolled {' and '.join(pair)}", file=sys.stderr)
     # Room by room, each with a recogniser of its own, as a speaker stays in one room:
     # pocketsphinx carries its estimate of the room's noise from one utterance to the
     # next, and a quiet room's clips heard just after a noisy room's measured the switch.
-    clips.sort(key=lambda clip: args.conditions.split(",").index(clip.condition))
+    clips.sort(
+        key=lambda clip: (args.conditions.split(",").index(clip.condition), couple_of[clip.voice])
+    )
     recognizer: Any = None
     matcher: Any = None
     done: dict[tuple[str, str, str], Outcome] = {}
@@ -185,9 +225,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     outcomes = []
     room = None
     for n, clip in enumerate(clips, 1):
-        if clip.condition != room:
-            room = clip.condition
-            recognizer, matcher = _hearing()
+        if (clip.condition, couple_of[clip.voice]) != room:
+            room = (clip.condition, couple_of[clip.voice])
+            recognizer, matcher = _hearing(learnt.get(couple_of[clip.voice]))
         outcome = done.get((clip.voice, clip.condition, clip.phrase.text)) or press(
             recognizer, matcher, clip
         )
