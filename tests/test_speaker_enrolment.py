@@ -126,7 +126,7 @@ def test_enrolment_keeps_the_adapted_model_and_nothing_it_was_made_from(
     assert "now hears you" in done.stdout
     folder = enrolment.folder_for(enrolled["root"] / "store.sqlite3", LOCAL_USER)
     assert enrolment.saved(folder) is not None
-    assert sorted(p.name for p in folder.iterdir()) == ["made", "means", "variances"]
+    assert sorted(p.name for p in folder.iterdir()) == ["made", "means"]
     assert list(enrolled["scratch"].iterdir()) == []  # recordings and features: gone
     assert not any(p.suffix in (".wav", ".raw", ".mfc") for p in folder.parent.rglob("*"))
 
