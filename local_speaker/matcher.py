@@ -289,8 +289,11 @@ class Matcher:
             return strict
         loose = None
         # Unknown words only around a whole sample: "you should take a break" is not a
-        # request, though "take a break" (from "let's take a break") is.
-        if pattern.literal_count >= MIN_LITERALS_FOR_UNKNOWN and not pattern.core:
+        # request, though "take a break" (from "let's take a break") is; a sample without
+        # its wrapper takes them only inside ("take a short break"), never around.
+        if pattern.literal_count >= MIN_LITERALS_FOR_UNKNOWN and (
+            not pattern.core or _inside(pattern, words)
+        ):
             loose = _align(self, pattern, words, allow_unknown=True)
             if loose is not None and (
                 loose.literals < MIN_LITERALS_FOR_UNKNOWN or loose.unknown >= loose.literals
@@ -353,6 +356,12 @@ class Matcher:
             longest = max((len(k) for k in self._values[slot.type]), default=1)
             return max(longest, DEFAULT_FREE_SPAN + 2)
         return MAX_SPAN.get(slot.type, DEFAULT_FREE_SPAN)
+
+
+def _inside(pattern: Pattern, words: tuple[str, ...]) -> bool:
+    """Do the words start and end as the sample does (anything unknown is within it)?"""
+    first, last = pattern.elements[0], pattern.elements[-1]
+    return words[0] == first and words[-1] == last  # a slot (not a str) never equals a word
 
 
 def _align(

@@ -227,6 +227,10 @@ def test_the_language_model_knows_the_room_and_awaits_numbers_only_when_asked() 
         ("okay could you start the evening check in for us", "EveningCheckInIntent"),
         ("what are our highs and lows tonight", "HighsAndLowsIntent"),  # unknown words
         ("so how are we doing lately", "HowAreWeDoingIntent"),
+        # A hedge before an answer is a way of giving it, not talk.
+        ("i think my pain is around a four", "PainLevelIntent"),
+        ("i guess we need a break", "AMAZON.PauseIntent"),
+        ("i think the cat is hungry", FALLBACK),
         ("remind me to call my mother", FALLBACK),
         ("set an alarm for six thirty", FALLBACK),
         ("let's call it a night", FALLBACK),

@@ -230,6 +230,11 @@ def test_a_sample_is_understood_without_the_way_of_asking_it_starts_with() -> No
         # Word for word only: said in passing, it is not a request to the speaker.
         ("you should take a break", FALLBACK),
         ("take a break from work", FALLBACK),
+        # A word within it is a way of saying it; words around it are talk.
+        ("we'd like to take a short break", "AMAZON.PauseIntent"),
+        ("take a short break", "AMAZON.PauseIntent"),
+        ("you should take a short break", FALLBACK),
+        ("take a short break from work", FALLBACK),
         ("please start our check in", "EveningCheckInIntent"),
         ("go first", "GoFirstIntent"),
         # What is left must carry the request: "start over" is not "over".
