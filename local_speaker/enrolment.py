@@ -153,7 +153,7 @@ def adapt(
     if missing := missing_tools():
         raise EnrolmentError(f"learning voices needs: sudo apt-get install {' '.join(missing)}")
     model, dictionary = stock_model()
-    out.parent.mkdir(parents=True, exist_ok=True)
+    out.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # theirs alone, as the store
     with tempfile.TemporaryDirectory(prefix="close-together-enrol-") as work_name:
         work = Path(work_name)
         hmm = work / "hmm"
@@ -228,6 +228,8 @@ def adapt(
         for name in ADAPTED:
             shutil.copyfile(adapted / name, staging / name)
         (staging / MADE).write_text(repr(clock()), encoding="utf-8")
+        for path in staging.iterdir():
+            path.chmod(0o600)
         old = out.with_name(out.name + ".old")
         shutil.rmtree(old, ignore_errors=True)
         if out.exists():

@@ -127,6 +127,8 @@ def test_enrolment_keeps_the_adapted_model_and_nothing_it_was_made_from(
     folder = enrolment.folder_for(enrolled["root"] / "store.sqlite3", LOCAL_USER)
     assert enrolment.saved(folder) is not None
     assert sorted(p.name for p in folder.iterdir()) == ["made", "means"]
+    assert all(p.stat().st_mode & 0o777 == 0o600 for p in folder.iterdir())  # theirs alone
+    assert folder.stat().st_mode & 0o777 == 0o700 and folder.parent.stat().st_mode & 0o077 == 0
     assert list(enrolled["scratch"].iterdir()) == []  # recordings and features: gone
     assert not any(p.suffix in (".wav", ".raw", ".mfc") for p in folder.parent.rglob("*"))
 
