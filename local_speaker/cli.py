@@ -306,6 +306,7 @@ class Parts:
     output: Output
     voice: Voice | None
     voices: Voices
+    erased_at: Callable[[], float | None]  # when the skill last forgot the couple
 
 
 def _build(
@@ -371,12 +372,18 @@ def _build(
     output.words = words_belong_on_stdout()
     store = skill.persistence_adapter
     erased_at = getattr(store, "erased_at", None)  # SQLite's and DynamoDB's stores have it
-    voices = enrolment.Voices(
-        enrolment.folder_for(config.db_path, device.user_id),
-        (lambda: erased_at(device.user_id)) if erased_at is not None else (lambda: None),
+    erased: Callable[[], float | None] = (
+        (lambda: erased_at(device.user_id)) if erased_at is not None else (lambda: None)
     )
+    voices = enrolment.Voices(enrolment.folder_for(config.db_path, device.user_id), erased)
     return Parts(
-        console, matcher, session, output, None if type(output) is TextOutput else voice, voices
+        console,
+        matcher,
+        session,
+        output,
+        None if type(output) is TextOutput else voice,
+        voices,
+        erased,
     )
 
 
@@ -521,7 +528,7 @@ def run_speaker(args: argparse.Namespace) -> int:
         not_caught=not_caught,
         on_latency=_latency_printer(parts.console, args.timing),
         hearing=(lambda: listener.capturing) if listener is not None else (lambda: False),
-        after_turn=lambda: _forget_voices_if_erased(parts, listener),
+        after_turn=_forgetting(parts, listener),
     )
     # systemd stops a service with SIGTERM: end the conversation as Ctrl-D would. (It
     # stops the microphone command at the same moment: that is no lost microphone.)
@@ -556,11 +563,26 @@ def run_speaker(args: argparse.Namespace) -> int:
             parts.voice.synthesizer.close()
 
 
-def _forget_voices_if_erased(parts: Parts, listener: Listener | None) -> None:
-    """After each turn: when the skill has just forgotten the couple, their learnt voices
-    go too, from the disk at once and from the listener as soon as a new one is built."""
-    if parts.voices.forget_if_erased() and listener is not None:
-        listener.forget_voices()
+def _forgetting(parts: Parts, listener: Listener | None) -> Callable[[], None]:
+    """What runs after each turn: when the skill has just forgotten the couple, what the
+    bedside keeps beside the store goes too. Their learnt voices, from the disk at once
+    and from the listener as soon as a new one is built; the answers written to
+    --wav-dir (they repeat what was said)."""
+    from local_speaker.output import WavOutput
+
+    last = parts.erased_at()
+
+    def after_turn() -> None:
+        nonlocal last
+        if parts.voices.forget_if_erased() and listener is not None:
+            listener.forget_voices()
+        if isinstance(parts.output, WavOutput):
+            now = parts.erased_at()
+            if now != last:
+                last = now
+                parts.output.forget()
+
+    return after_turn
 
 
 RAW_SUFFIXES = (".raw", ".pcm", ".s16")

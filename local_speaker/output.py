@@ -186,6 +186,7 @@ class WavOutput(TextOutput):
         self.directory = directory
         self.file = file
         self._count = 0
+        self._written: list[Path] = []
         self._writer: wave.Wave_write | None = None
         self._file: IO[bytes] | None = None
         if directory is not None:
@@ -199,10 +200,24 @@ class WavOutput(TextOutput):
         if self.directory is not None:
             path = self.directory / f"{self._count:03d}-{kind}.wav"
             self._write(rendered, path, started)
+            self._written.append(path)
             self.notice(f"   wrote {path}")
         else:
             self._append(rendered, started)
         return True
+
+    def forget(self) -> int:
+        """Delete the answers written so far (they repeat what was said: "seven out of
+        ten"), as the skill has just forgotten the couple; how many were deleted."""
+        gone = 0
+        for path in self._written:
+            try:
+                path.unlink()
+                gone += 1
+            except FileNotFoundError:
+                pass
+        self._written.clear()
+        return gone
 
     def _write(self, rendered: Rendered, path: Path, started: float) -> None:
         with open(path, "wb", opener=_private) as file, wave.open(file, "wb") as out:

@@ -68,6 +68,24 @@ def test_speaker_reads_typed_lines_and_writes_each_answer(tmp_path: Path) -> Non
     assert "continue" in done.stdout.splitlines()[-2]  # the break ends warmly
 
 
+def test_forgetting_them_deletes_the_answers_written_so_far(tmp_path: Path) -> None:
+    """The answers written to --wav-dir repeat what was said ("seven out of ten"): once
+    the skill has forgotten the couple they go too; its last words come after."""
+    wavs = tmp_path / "answers"
+    lines = "start our evening check in\nseven\nplease forget everything about us\nyes\n"
+    done = subprocess.run(
+        [str(BINARY), "speaker", "--wav-dir", str(wavs)],
+        input=lines,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env_for(tmp_path),
+    )
+    assert done.returncode == 0, done.stderr
+    assert "erased" in done.stdout
+    assert sorted(p.name for p in wavs.iterdir()) == ["004-response.wav"]
+
+
 def test_under_systemd_the_journal_gets_none_of_the_answers_and_the_audio_is_private(
     tmp_path: Path,
 ) -> None:
