@@ -255,7 +255,11 @@ def run_enrol(args: argparse.Namespace) -> int:
                 if sys.stdin.readline() == "":
                     print("close-together: stopped before the end; nothing was learnt.")
                     return 1
-                pcm = _record_sentence(command)
+                try:
+                    pcm = _record_sentence(command)
+                except OSError as exc:
+                    print(f"close-together: cannot start the microphone: {exc}", file=sys.stderr)
+                    return 2
                 if pcm:
                     recordings.append(enrolment.Recording(pcm, line))
                     break

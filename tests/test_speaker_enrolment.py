@@ -227,3 +227,18 @@ def test_a_listener_that_forgets_the_voices_hears_with_the_stock_model() -> None
     thread.join(60)
     assert listener.recognizer is not theirs and listener.recognizer.voices == {}
     assert listener.forget_voices() is None  # nothing more to forget
+
+
+def test_a_microphone_that_cannot_start_is_one_line_not_a_crash(tmp_path: Path) -> None:
+    if enrolment.missing_tools():
+        pytest.skip("sphinxtrain, sphinxbase-utils, pocketsphinx needed")
+    done = subprocess.run(
+        [str(BINARY), "enrol", "--mic-command", str(tmp_path / "no-such-recorder")],
+        input="\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "CLOSE_TOGETHER_DB": str(tmp_path / "store.sqlite3")},
+    )
+    assert done.returncode == 2
+    assert "cannot start the microphone" in done.stderr and "Traceback" not in done.stderr
