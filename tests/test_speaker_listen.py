@@ -294,6 +294,8 @@ class _Stub:
     class grammar:  # noqa: N801 - mirrors Recognizer.grammar
         wake = ("close", "together")
 
+    spoken_edits = 4  # the stock model's (listen.MAX_SPOKEN_EDITS)
+
 
 def decoded(text: str, garbage: bool = False) -> Any:
     from local_speaker.listen import Decoded
