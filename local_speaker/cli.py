@@ -524,6 +524,11 @@ def run_speaker(args: argparse.Namespace) -> int:
         on_empty = listener.push_to_talk if args.wake is None else None
         if listener.recognizer.voices:
             parts.console.print("[dim]Hearing you with the voices you taught it (enrol).[/]")
+        else:
+            parts.console.print(
+                "[dim]Each of you reading 24 sentences once (close-together enrol) "
+                "teaches it your voices: it then understands you far better.[/]"
+            )
     bedside = Bedside(
         parts.session,
         parts.output,
