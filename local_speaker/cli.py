@@ -271,8 +271,9 @@ def run_enrol(args: argparse.Namespace) -> int:
         print(f"close-together: {exc}", file=sys.stderr)
         return 1
     print(
-        "Done: the speaker now hears you with your voices. Asking it to forget you erases "
-        "them too, as does `close-together enrol --forget`."
+        "Done: the speaker now hears you with your voices, from its next start (restart "
+        "one that is running). Asking it to forget you erases them too, as does "
+        "`close-together enrol --forget`."
     )
     return 0
 
