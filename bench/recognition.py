@@ -68,6 +68,7 @@ def _hearing(voices: Any = None) -> tuple[Any, Any]:
     from local_speaker.model import InteractionModel
 
     model = InteractionModel.load()
+    # Without voices the call an older Recognizer (no `voices`) takes: before/after runs.
     return (Recognizer(model, voices=voices) if voices else Recognizer(model)), Matcher(model)
 
 

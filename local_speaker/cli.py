@@ -34,6 +34,10 @@ if TYPE_CHECKING:
 
     Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]
 
+DB_HELP = "SQLite file (default: the service's own)"
+MIC_COMMAND_HELP = (
+    "command printing raw S16_LE mono 16 kHz audio on stdout (default: arecord, parecord or sox)"
+)
 LOCAL_USER_HELP = "the couple's user id in the store (share it with the Alexa skill's to merge)"
 
 
@@ -55,7 +59,7 @@ def _rate(text: str) -> int:
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--db", type=Path, help="SQLite file (default: the service's own)")
+    parser.add_argument("--db", type=Path, help=DB_HELP)
     parser.add_argument("--voice", help="pyttsx3 voice id, e.g. gmw/en-us or en-us+f3")
     parser.add_argument(
         "--rate", type=_rate, default=None, help="speaking rate in words per minute (default 165)"
@@ -128,8 +132,7 @@ def add_speaker(subparsers: Subparsers) -> None:
     speaker.add_argument(
         "--mic-command",
         default=None,
-        help="command printing raw S16_LE mono 16 kHz audio on stdout "
-        "(default: arecord, parecord or sox)",
+        help=MIC_COMMAND_HELP,
     )
     speaker.add_argument("--list-voices", action="store_true", help="list voices and exit")
     speaker.set_defaults(func=run_speaker)
@@ -170,7 +173,7 @@ def add_hear(subparsers: Subparsers) -> None:
     hear.add_argument(
         "--locale", choices=LOCALES, default=None, help="the English the couple speaks"
     )
-    hear.add_argument("--db", type=Path, help="SQLite file (default: the service's own)")
+    hear.add_argument("--db", type=Path, help=DB_HELP)
     hear.add_argument("--user", default=None, help=LOCAL_USER_HELP)
     hear.add_argument(
         "--stock",
@@ -189,7 +192,7 @@ def add_enrol(subparsers: Subparsers) -> None:
         "talk to the speaker; it then hears you both better. Only the adapted model is kept "
         "(never the recordings), and it is erased when you ask the skill to forget you.",
     )
-    enrol.add_argument("--db", type=Path, help="SQLite file (default: the service's own)")
+    enrol.add_argument("--db", type=Path, help=DB_HELP)
     enrol.add_argument("--user", default=None, help=LOCAL_USER_HELP)
     enrol.add_argument(
         "--people", type=int, choices=(1, 2), default=2, help="how many of you read (default 2)"
@@ -197,8 +200,7 @@ def add_enrol(subparsers: Subparsers) -> None:
     enrol.add_argument(
         "--mic-command",
         default=None,
-        help="command printing raw S16_LE mono 16 kHz audio on stdout "
-        "(default: arecord, parecord or sox)",
+        help=MIC_COMMAND_HELP,
     )
     enrol.add_argument(
         "--forget", action="store_true", help="erase the voices learnt here, and nothing else"
@@ -218,7 +220,7 @@ def _voices_folder(args: argparse.Namespace) -> Path:
 def run_enrol(args: argparse.Namespace) -> int:
     """Record each partner reading the sentences, then adapt the model to them."""
     from local_speaker import enrolment
-    from local_speaker.listen import find_mic_command
+    from local_speaker.listen import ListenError, find_mic_command
 
     folder = _voices_folder(args)
     if args.forget:
@@ -257,8 +259,11 @@ def run_enrol(args: argparse.Namespace) -> int:
                     return 1
                 try:
                     pcm = _record_sentence(command)
-                except OSError as exc:
-                    print(f"close-together: cannot start the microphone: {exc}", file=sys.stderr)
+                except ListenError as exc:
+                    print(
+                        f"close-together: cannot start the microphone: {exc.__cause__ or exc}",
+                        file=sys.stderr,
+                    )
                     return 2
                 if pcm:
                     recordings.append(enrolment.Recording(pcm, line))
@@ -279,24 +284,15 @@ def run_enrol(args: argparse.Namespace) -> int:
 
 
 def _record_sentence(command: str) -> bytes:
-    import shlex
-    import subprocess
-
     from local_speaker import enrolment
+    from local_speaker.listen import start_mic, stop_mic
 
-    proc = subprocess.Popen(shlex.split(command), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    proc = start_mic(command)
     assert proc.stdout is not None
     try:
         return enrolment.record(proc.stdout)
     finally:
-        if proc.poll() is None:
-            proc.terminate()
-        try:
-            proc.wait(timeout=2)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        proc.stdout.close()
+        stop_mic(proc)
 
 
 class Unheard(RuntimeError):

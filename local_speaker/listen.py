@@ -657,12 +657,7 @@ class Listener:
         return self.heard(decoded, at=at, expect=expect)
 
     def _open_mic(self) -> IO[bytes]:
-        try:
-            self._proc = subprocess.Popen(
-                shlex.split(self.mic_command), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
-            )
-        except OSError as exc:
-            raise ListenError(f"cannot start {self.mic_command.split()[0]}: {exc}") from exc
+        self._proc = start_mic(self.mic_command)
         assert self._proc.stdout is not None
         return self._proc.stdout
 
@@ -674,17 +669,8 @@ class Listener:
 
     def _close_mic(self) -> None:
         proc, self._proc = self._proc, None
-        if proc is None:
-            return
-        if proc.poll() is None:
-            proc.terminate()
-        try:
-            proc.wait(timeout=2)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        if proc.stdout is not None:
-            proc.stdout.close()
+        if proc is not None:
+            stop_mic(proc)
 
     def _capture(
         self, source: IO[bytes] | None = None, expect: Expecting | None = None
@@ -870,6 +856,29 @@ def _rest(endpointer: Any, partial: bytes) -> list[bytes]:
         log.debug("the endpointer refused the end of the stream", exc_info=True)
         return []
     return [tail] if tail else []
+
+
+def start_mic(command: str) -> subprocess.Popen[bytes]:
+    """Start a microphone command (its raw audio on stdout); ListenError if it can't."""
+    try:
+        return subprocess.Popen(
+            shlex.split(command), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+        )
+    except OSError as exc:
+        raise ListenError(f"cannot start {command.split()[0]}: {exc}") from exc
+
+
+def stop_mic(proc: subprocess.Popen[bytes]) -> None:
+    """End a microphone command (killed if it lingers) and close its output."""
+    if proc.poll() is None:
+        proc.terminate()
+    try:
+        proc.wait(timeout=2)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+    if proc.stdout is not None:
+        proc.stdout.close()
 
 
 def start_listener(

@@ -206,18 +206,12 @@ class WavOutput(TextOutput):
             self._append(rendered, started)
         return True
 
-    def forget(self) -> int:
+    def forget(self) -> None:
         """Delete the answers written so far (they repeat what was said: "seven out of
-        ten"), as the skill has just forgotten the couple; how many were deleted."""
-        gone = 0
+        ten"), as the skill has just forgotten the couple."""
         for path in self._written:
-            try:
-                path.unlink()
-                gone += 1
-            except FileNotFoundError:
-                pass
+            path.unlink(missing_ok=True)
         self._written.clear()
-        return gone
 
     def _write(self, rendered: Rendered, path: Path, started: float) -> None:
         with open(path, "wb", opener=_private) as file, wave.open(file, "wb") as out:

@@ -31,6 +31,18 @@ def stored_kinds(db: Path) -> list[str]:
     return [e["kind"] for (data,) in rows for e in json.loads(data).get("practice_log", [])]
 
 
+def speak_to_files(tmp_path: Path, lines: str, wavs: Path) -> subprocess.CompletedProcess[str]:
+    """`close-together speaker --wav-dir WAVS`, these lines typed."""
+    return subprocess.run(
+        [str(BINARY), "speaker", "--wav-dir", str(wavs)],
+        input=lines,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env_for(tmp_path),
+    )
+
+
 def test_say_writes_a_wav_with_six_seconds_of_quiet(tmp_path: Path) -> None:
     out = tmp_path / "out.wav"
     done = subprocess.run(
@@ -51,14 +63,7 @@ def test_say_writes_a_wav_with_six_seconds_of_quiet(tmp_path: Path) -> None:
 def test_speaker_reads_typed_lines_and_writes_each_answer(tmp_path: Path) -> None:
     wavs = tmp_path / "answers"
     lines = "start our evening check in\nseven\nskip\ni need a break\n"
-    done = subprocess.run(
-        [str(BINARY), "speaker", "--wav-dir", str(wavs)],
-        input=lines,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=env_for(tmp_path),
-    )
+    done = speak_to_files(tmp_path, lines, wavs)
     assert done.returncode == 0, done.stderr
     files = sorted(p.name for p in wavs.iterdir())
     assert files == ["001-response.wav", "002-response.wav", "003-response.wav", "004-response.wav"]
@@ -73,14 +78,7 @@ def test_forgetting_them_deletes_the_answers_written_so_far(tmp_path: Path) -> N
     the skill has forgotten the couple they go too; its last words come after."""
     wavs = tmp_path / "answers"
     lines = "start our evening check in\nseven\nplease forget everything about us\nyes\n"
-    done = subprocess.run(
-        [str(BINARY), "speaker", "--wav-dir", str(wavs)],
-        input=lines,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=env_for(tmp_path),
-    )
+    done = speak_to_files(tmp_path, lines, wavs)
     assert done.returncode == 0, done.stderr
     assert "erased" in done.stdout
     assert sorted(p.name for p in wavs.iterdir()) == ["004-response.wav"]

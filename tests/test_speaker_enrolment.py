@@ -167,27 +167,24 @@ def test_asking_the_skill_to_forget_them_erases_their_voices(enrolled: dict[str,
     folder = enrolment.folder_for(root / "store.sqlite3", LOCAL_USER)
     kept = root / "kept"
     shutil.copytree(folder, kept)
-    done = subprocess.run(
-        [str(BINARY), "speaker"],
-        input="please forget everything about us\nyes\n",
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**enrolled["env"], "XDG_RUNTIME_DIR": str(root)},
-    )
+
+    def speaker(lines: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(BINARY), "speaker"],
+            input=lines,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={**enrolled["env"], "XDG_RUNTIME_DIR": str(root)},
+        )
+
+    done = speaker("please forget everything about us\nyes\n")
     assert done.returncode == 0, done.stderr
     assert not folder.exists()
     # Learnt again afterwards (a new "made" time): a later conversation keeps them.
     shutil.copytree(kept, folder)
     (folder / enrolment.MADE).write_text(repr(float("inf")))
-    again = subprocess.run(
-        [str(BINARY), "speaker"],
-        input="start a hug timer\n",
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**enrolled["env"], "XDG_RUNTIME_DIR": str(root)},
-    )
+    again = speaker("start a hug timer\n")
     assert again.returncode == 0, again.stderr
     assert enrolment.saved(folder) is not None
 

@@ -305,31 +305,32 @@ class SQLiteAdapter(AbstractPersistenceAdapter):  # type: ignore[misc]
 
     def erased_at(self, key: str) -> float | None:
         """When this couple last asked to be forgotten (while the tombstone lasts), or None."""
-        mark = (erased_marker(key),)
-        query = "SELECT at FROM erased WHERE hash = ?"
-        row = self._run(lambda conn: conn.execute(query, mark).fetchone())
-        return float(row[0]) if row is not None else None
+        return self._run(lambda conn: self._tombstone(conn, key))
 
     @staticmethod
-    def _erased_since(conn: sqlite3.Connection, key: str, since: float) -> bool:
+    def _tombstone(conn: sqlite3.Connection, key: str) -> float | None:
         row = conn.execute("SELECT at FROM erased WHERE hash = ?", (erased_marker(key),)).fetchone()
-        return row is not None and row[0] > since
+        return float(row[0]) if row is not None else None
+
+    @classmethod
+    def _erased_since(cls, conn: sqlite3.Connection, key: str, since: float) -> bool:
+        at = cls._tombstone(conn, key)
+        return at is not None and at > since
 
     def _read(self, key: str) -> Loaded:
-        def snapshot(conn: sqlite3.Connection) -> tuple[Any, Any]:
+        def snapshot(conn: sqlite3.Connection) -> tuple[Any, float | None]:
             # One read transaction: the record and the tombstone as of the same moment.
             conn.execute("BEGIN")
             try:
                 row = conn.execute("SELECT data FROM couples WHERE id = ?", (key,)).fetchone()
-                mark = (erased_marker(key),)
-                grave = conn.execute("SELECT at FROM erased WHERE hash = ?", mark).fetchone()
+                grave = self._tombstone(conn, key)
             finally:
                 if conn.in_transaction:
                     conn.execute("COMMIT")
             return row, grave
 
         row, grave = self._run(snapshot)
-        tombstone = float(grave[0]) if grave is not None else NO_TOMBSTONE
+        tombstone = grave if grave is not None else NO_TOMBSTONE
         if row is None:
             return Loaded(key, None, {}, tombstone)
         try:
